@@ -1,0 +1,1 @@
+"""Bringing the share into the library: one-shot reconcile and the watching daemon."""

@@ -1,0 +1,67 @@
+"""The ``kiosk`` command line.
+
+Each command lives in ``kiosk/commands/<name>.py`` with ``register(subparsers)``;
+its handler gets the parsed arguments and the resolved configuration and returns
+an exit code. Exit 0 on success, 2 on a usage error, 1 on any other error, always
+with a one-line message that says what to do. Importing this module never imports
+Kivy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from index.config import load_config
+from index.errors import ConfigError, KioskError
+
+COMMANDS = (
+    "search", "candidates", "sync", "index", "status", "app", "doctor", "fleet", "report", "hash_pin",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with one line, as argparse does, plus a hint
+        self.exit(2, f"kiosk: {message} (see 'kiosk --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kiosk", description="Reading Room Kiosk: archive-bureau document terminals.")
+    parser.add_argument("--config", help="configuration file (default /etc/reading-room-kiosk/kiosk.toml, else the demo settings)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"kiosk.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"kiosk.commands.{name}":
+                continue  # command not built (yet)
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    try:
+        config = load_config(args.config)
+        return int(args.func(args, config) or 0)
+    except ConfigError as exc:
+        print(f"kiosk: configuration error: {exc} (fix the file or pass --config)", file=sys.stderr)
+        return 2
+    except KioskError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
