@@ -136,11 +136,12 @@ class Library:
             else:
                 if self._searcher.up_to_date():
                     new = self._searcher
-                elif self._searcher.reader().doc_count_all() == 0:
-                    new = self._ix.searcher()  # Whoosh cannot refresh a reader of an empty index
-                    self._searcher.close()
                 else:
-                    new = self._searcher.refresh()
+                    # Not Searcher.refresh(): it reuses segment readers by segment id and so
+                    # keeps showing documents deleted from an existing segment (seen with
+                    # whoosh3 3.54). A fresh searcher over uncompound segments opens in ms.
+                    new = self._ix.searcher()
+                    self._searcher.close()
                 if new is not self._searcher:
                     self._searcher = new
                     changed = True
@@ -201,7 +202,7 @@ class Library:
             if total == 0 and pq.text:
                 hits, corrected = self._typo_fallback(pq, flt, limit)
                 total = len(hits)
-                if not hits and len(pq.words) > 1:
+                if not hits and len(pq.words) > 1 and pq.doc_number is None:
                     # Nothing has every word: rank what has some of them (questions in plain words).
                     results = s.search(Q.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
                     hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]

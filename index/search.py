@@ -56,8 +56,17 @@ def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
         if words:
             pq.words, pq.from_pinyin = words, True
             return pq
-    pq.words = _merge_singles(query_words(text))
+    words: list[str] = []
+    for n, part in enumerate(_QUOTES.split(text)):
+        if n % 2:  # inside quotes: one phrase, as typed
+            words.extend(p for p in part.split() if p)
+        else:
+            words.extend(_merge_singles(query_words(part)))
+    pq.words = words
     return pq
+
+
+_QUOTES = re.compile(r'["“”「」『』]')
 
 
 def _merge_singles(words: list[str]) -> list[str]:
@@ -176,6 +185,13 @@ def make_snippet(pages: list[str], terms: list[str], width: int = 90) -> str:
                 spans.append((i, i + len(t)))
             i = npiece.find(t, i + len(t))
     spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:  # words that touch are one marked run (最低生活保障, not 最低|生活|保障)
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    spans = merged
     out, pos = [], 0
     for a, b in spans:
         out.append(html.escape(piece[pos:a]))
