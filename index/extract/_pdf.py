@@ -52,7 +52,8 @@ def extract_pdf(data: bytes, max_pages: int) -> Extracted:
                 page.close()
             except pdfium.PdfiumError as exc:
                 raise ExtractionError("corrupt", f"PDF page {index + 1} cannot be read: {exc}") from exc
-            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+            # pdfium reports a hyphen as U+00AD (soft hyphen); the documents mean a real one.
+            text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").replace("\xad", "-")
             pages.append("\n".join(line.rstrip() for line in text.split("\n")).strip("\n"))
         has_text = any(p.strip() for p in pages)
         return Extracted(

@@ -121,13 +121,32 @@ class _Worker:
             return ""
         return data[-4000:].decode("utf-8", "replace")
 
+    def _reap(self) -> tuple[int | None, int]:
+        """Wait for the exited worker; return (exit code, peak RSS in KiB) from wait4()."""
+        deadline = time.monotonic() + _EXIT_GRACE_S
+        while True:
+            try:
+                pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            except ChildProcessError:  # already reaped by Popen
+                return self.proc.returncode, 0
+            if pid == self.pid:
+                code = os.waitstatus_to_exitcode(status)
+                self.proc.returncode = code
+                return code, usage.ru_maxrss
+            if time.monotonic() > deadline:
+                self.kill()  # closed its output but did not exit
+                return self.proc.returncode, 0
+            time.sleep(0.01)
+
     def _died(self, since: int) -> ExtractionError:
-        """Turn the worker's death into a rejection reason: out_of_memory or crashed."""
-        try:
-            code = self.proc.wait(timeout=_EXIT_GRACE_S)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            code = self.proc.returncode
+        """Turn the worker's death into a rejection reason: out_of_memory or crashed.
+
+        Out of memory shows in one of three ways: a MemoryError (or C++ bad_alloc)
+        on stderr; a native library aborting or faulting when malloc fails under
+        RLIMIT_AS, with the peak RSS (from wait4) close to the limit; or SIGKILL
+        from the kernel's OOM killer (this pool sends SIGKILL only on timeout).
+        """
+        code, peak_kib = self._reap()
         tail = self._stderr_tail(since)
         last = tail.strip().splitlines()[-1] if tail.strip() else ""
         if code is not None and code < 0:
@@ -135,12 +154,16 @@ class _Worker:
             how = f"worker died with {sig}"
         else:
             how = f"worker exited with status {code}"
+        peak_mb = peak_kib // 1024
+        how += f" (peak memory {peak_mb} MiB of {self.memory_mb} MiB)"
         detail = f"{how}; {last}" if last else how
-        memory = any(m in tail for m in _MEMORY_MARKERS)
-        # The kernel's OOM killer sends SIGKILL; we only send it on timeout or close.
-        if memory or (code == -signal.SIGKILL and not self._killed_by_us):
-            return ExtractionError("out_of_memory", detail)
-        return ExtractionError("crashed", detail)
+        by_signal = code is not None and code < 0
+        memory = (
+            any(m in tail for m in _MEMORY_MARKERS)
+            or (by_signal and peak_mb >= self.memory_mb * 0.75)
+            or (code == -signal.SIGKILL and not self._killed_by_us)
+        )
+        return ExtractionError("out_of_memory" if memory else "crashed", detail)
 
     def _read_line(self, deadline: float) -> dict[str, Any]:
         assert self.proc.stdout is not None
