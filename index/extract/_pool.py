@@ -15,6 +15,7 @@ deadline.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -39,6 +40,8 @@ log = logging.getLogger("index.extract")
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 _STARTUP_TIMEOUT_S = 60.0
 _EXIT_GRACE_S = 5.0
+_READ_CHUNK = 1 << 20
+_PIPE_SIZE = 1 << 20
 _MEMORY_MARKERS = ("MemoryError", "bad_alloc", "out of memory", "Out of memory", "Cannot allocate memory")
 # Failures after which a worker is not trusted with another file.
 _REPLACE_AFTER = frozenset({"timeout", "crashed", "out_of_memory"})
@@ -50,7 +53,7 @@ class _Worker:
     def __init__(self, memory_mb: int) -> None:
         self.memory_mb = memory_mb
         self.tasks = 0
-        self._buffer = b""
+        self._buffer = bytearray()
         self._next_id = 0
         self._killed_by_us = False
         self._stderr: IO[bytes] = tempfile.TemporaryFile(prefix="kiosk-extract-")  # noqa: SIM115 (lives as long as the worker)
@@ -69,6 +72,9 @@ class _Worker:
             cwd=_PROJECT_ROOT,
         )
         self.pid = self.proc.pid
+        if self.proc.stdout is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
+            with contextlib.suppress(OSError):  # fewer wake-ups for big answers
+                fcntl.fcntl(self.proc.stdout.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
         try:
             hello = self._read_line(time.monotonic() + _STARTUP_TIMEOUT_S)
         except ExtractionError as exc:
@@ -168,18 +174,24 @@ class _Worker:
     def _read_line(self, deadline: float) -> dict[str, Any]:
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
-        while b"\n" not in self._buffer:
+        buffer = self._buffer
+        end = buffer.find(b"\n")
+        while end < 0:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ExtractionError("timeout", "no answer in time")
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 continue
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, _READ_CHUNK)
             if not chunk:
                 raise ExtractionError("crashed", "worker closed its output")
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
+            newline = chunk.find(b"\n")  # scan only the new bytes: answers can be 100+ MB
+            if newline >= 0:
+                end = len(buffer) + newline
+            buffer += chunk
+        line = bytes(buffer[:end])
+        del buffer[: end + 1]
         try:
             reply: dict[str, Any] = json.loads(line)
         except ValueError as exc:
