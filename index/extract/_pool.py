@@ -69,7 +69,7 @@ class _Worker:
             start_new_session=True,
             close_fds=True,
             env=env,
-            cwd=_PROJECT_ROOT,
+            cwd="/",
         )
         self.pid = self.proc.pid
         if self.proc.stdout is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
@@ -264,6 +264,7 @@ class ExtractorPool:
             return [w.pid for w in self._idle]
 
     def _checkout(self, memory_mb: int) -> _Worker:
+        worker: _Worker | None
         with self._cond:
             while True:
                 if self._closed:
@@ -285,6 +286,10 @@ class ExtractorPool:
         if worker is None:
             try:
                 worker = _Worker(memory_mb)
+            except ExtractionError as exc:
+                log.error("cannot start an extraction worker: %s", exc.detail)
+                self._checkin(None)
+                raise
             except BaseException:
                 self._checkin(None)
                 raise
@@ -301,7 +306,7 @@ class ExtractorPool:
             self._cond.notify()
 
     def extract(self, path: Path | str, limits: ExtractLimits) -> Extracted:
-        path = Path(path)
+        path = Path(path).absolute()  # the worker runs in "/"
         check_path(path, limits)
         worker = self._checkout(limits.memory_mb)
         keep: _Worker | None = worker
