@@ -153,7 +153,7 @@ def _valid_year(year: int) -> bool:
 
 def _make(code: str, year: int | None, seq: int, shape: str) -> DocNumber | None:
     code = _clean_code(code)
-    if not code or seq <= 0 or (year is not None and not _valid_year(year)):
+    if not code or code.endswith("年") or seq <= 0 or (year is not None and not _valid_year(year)):
         return None
     if shape == "year_word":
         canonical = f"{code}{year}年第{seq}号"
