@@ -124,6 +124,16 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_ZW)
 
 
+_LIGHT = {**_ZW, 0x3000: " ", **{0xFF10 + i: 0x30 + i for i in range(10)},
+          **{0xFF21 + i: 0x41 + i for i in range(26)}, **{0xFF41 + i: 0x61 + i for i in range(26)}}
+
+
+def _light(text: str) -> str:
+    """Full-width digits/letters to ASCII, zero-width characters out; Chinese punctuation kept
+    (titles are shown as written: （试行） stays full-width)."""
+    return text.translate(_LIGHT)
+
+
 def _squash(text: str) -> str:
     """Remove every whitespace character (PDF text puts spaces between CJK characters)."""
     return re.sub(r"\s+", "", text)
@@ -435,7 +445,7 @@ _TITLE_ENDINGS = (
     "纪要", "方案", "规划", "细则", "条例", "命令", "令", "议案", "决议", "规则", "守则", "标准",
     "计划", "要点", "指引", "目录", "清单", "复函", "答复", "实施意见", "指导意见", "公报", "章程",
 )
-_TITLE_TAIL = re.compile(r"(?:\((?:试行|暂行|草案|征求意见稿|\d{4}年(?:修订|修正)?|修订|修正)\))$")
+_TITLE_TAIL = re.compile(r"(?:[(（](?:试行|暂行|草案|征求意见稿|\d{4}年(?:修订|修正)?|修订|修正)[)）])$")
 _NOISE_LINE = re.compile(
     r"^(?:[-—–_=·•\s]*\d+[-—–_=·•\s]*|第\s*\d+\s*页.*|共\s*\d+\s*页|字号[:：]?\s*大\s*中\s*小|.*扫一扫.*|"
     r"选择字体.*|打印本页|关闭窗口|【?(?:打印|关闭|收藏)】?|<!--.*-->|[*#>\s]*)$"
@@ -449,7 +459,7 @@ _SIGNER_LINE = re.compile(r"^(?:签发人|签发|会签|主办|承办|审核)[:�
 _PRIORITY_LINE = re.compile(r"^(?:特急|加急|急件|平急|特提|机密|秘密|绝密|内部|公开|主动公开|依申请公开|\d{6}|份号.*|.*★.*)$")
 _ORG_SUFFIX = re.compile(
     r"(?:人民政府|政府|办公厅|办公室|委员会|常务委员会|人民代表大会|局|厅|委|部|署|院|办|中心|总队|支队|公司|协会|"
-    r"分局|管委会|管理委员会|领导小组|指挥部|银行|街道办事处|办事处|党组|组织部|宣传部|政府办|联席会议|法院|检察院|学校|大学)$"
+    r"分局|管委会|管理委员会|领导小组|指挥部|银行|街道办事处|办事处|党组|组织部|宣传部|政府办|联席会议|法院|检察院|学校|大学|总会|联合会|协会)$"
 )
 _LEADER_LINE = re.compile(r"^(?:省长|市长|区长|县长|镇长|局长|主任|部长|总理|主席|书记|厅长|署长|院长|委员长|行长)")
 _EFFECTIVE = re.compile(
@@ -457,7 +467,10 @@ _EFFECTIVE = re.compile(
     r"\s*(?:起|开始)\s*(?:施行|实施|执行|生效)"
 )
 _EFFECTIVE_ON_ISSUE = re.compile(r"自\s*(?:印发|发布|公布|下发)\s*之\s*日\s*起\s*(?:施行|实施|执行|生效)")
-_VALIDITY_MARK = re.compile(r"^[\[【(]\s*(有效|现行有效|已废止|废止|已失效|失效|已修订|已修正)\s*[\]】)]|[\[【(]\s*(已废止|已失效|已修订|已修正|废止|失效)\s*[\]】)]$")
+_VALIDITY_MARK = re.compile(
+    r"^[\[【(（［]\s*(有效|现行有效|已废止|废止|已失效|失效|已修订|已修正)\s*[\]】)）］]"
+    r"|[\[【(（［]\s*(已废止|已失效|已修订|已修正|废止|失效)\s*[\]】)）］]$"
+)
 _NPC_ISSUER = re.compile(
     r"([\u4e00-\u9fff]{2,12}?)第[一二三四五六七八九十]+届(人民代表大会常务委员会|人民代表大会)"
 )
@@ -465,7 +478,7 @@ _LAW_EVENT = re.compile(r"(通过|修正|修订|批准|公布|发布)")
 
 
 def _clean_line(line: str) -> str:
-    line = _nfkc(line).strip()
+    line = _light(line).strip()
     # PDF text spaces CJK characters apart ("税务 总局 办 公厅 文件"): close those gaps.
     line = re.sub(r"(?<=[\u4e00-\u9fff〔〕()《》、])\s+(?=[\u4e00-\u9fff〔〕()《》、\d])", "", line)
     line = re.sub(r"(?<=\d)\s+(?=[\u4e00-\u9fff〔〕号年月日])", "", line)
@@ -569,6 +582,8 @@ def _title_from_lines(lines: list[str]) -> tuple[str, int]:
             if not (nxt and _continues_title("".join(title_parts), _squash(nxt))):
                 break
     title = "".join(title_parts)
+    if title.startswith("《") and title.endswith("》") and title.count("《") == 1:
+        title = title[1:-1]  # pages that quote the whole title
     return (title if len(title) <= 120 else ""), doc_line
 
 
@@ -760,9 +775,13 @@ def _path_fields(rel_path: str, config: Mapping[str, Any]) -> dict[str, Any]:
         iso = parse_date(stem)
         if iso:
             out["publish_date"] = iso
-    title = _STEM_NOISE.sub("", stem).strip()
-    if dn is not None:
-        title = re.sub(r"[\s_\-]*[\[(（〔【]?[^\[(（〔【]*" + re.escape(str(dn.year or "")) + r"[^号]*号[\])）〕】]?[\s_\-]*", "", title) if dn.year else title
+    title = _STEM_NOISE.sub("", _light(path.stem)).strip()
+    if dn is not None and dn.year:
+        number = (
+            re.escape(dn.code) + r"\s*[\[(（【〔［〈<]?\s*" + str(dn.year) + r"\s*[\])）】〕］〉>]?\s*第?\s*0*"
+            + str(dn.seq) + r"\s*号?"
+        )
+        title = re.sub(number, " ", title)
     title = re.sub(r"\s+", "", title).strip("_-—.")
     if title and re.search(r"[\u4e00-\u9fff]", title):
         out["title"] = title
@@ -844,7 +863,7 @@ _CONTENTS_HEADING = re.compile(r"^\s*目\s*录\s*$|^\s*(?:本期)?目\s*录\s*[(
 _CONTENTS_ITEM = re.compile(r"^(?P<title>.*?[^\s.…·．。\-—_⋯])\s*(?:[.…·．。\-—_⋯]\s*){2,}\s*(?P<page>\d{1,4})\s*$")
 _CONTENTS_ITEM_SPACED = re.compile(r"^(?P<title>.*[\u4e00-\u9fff》)）号])\s{2,}(?P<page>\d{1,4})\s*$")
 _SECTION_HEADER = re.compile(r"^[【\[〔].*[】\]〕]$|^[一二三四五六七八九十]+、.{0,12}$|^.{0,10}$")
-_TRAILING_DOC_NUMBER = re.compile(r"[(（]([^()（）]*\d{4}[^()（）]*号)[)）]$")
+_TRAILING_DOC_NUMBER = re.compile(r"[(（〔]([^()（）]*\d{4}[^()（）]*号)[)）〕]$")
 
 
 def _find_contents_page(pages: list[str]) -> int:
@@ -873,7 +892,7 @@ def parse_gazette_contents(pages: list[str]) -> list[GazetteItem]:
     pending = ""
     started = False
     for raw in pages[index].splitlines():
-        line = _nfkc(raw).strip()
+        line = _light(raw).strip()
         if not line:
             continue
         if not started:
