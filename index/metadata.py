@@ -448,7 +448,7 @@ _TITLE_ENDINGS = (
 _TITLE_TAIL = re.compile(r"(?:[(（](?:试行|暂行|草案|征求意见稿|\d{4}年(?:修订|修正)?|修订|修正)[)）])$")
 _NOISE_LINE = re.compile(
     r"^(?:[-—–_=·•\s]*\d+[-—–_=·•\s]*|第\s*\d+\s*页.*|共\s*\d+\s*页|字号[:：]?\s*大\s*中\s*小|.*扫一扫.*|"
-    r"选择字体.*|打印本页|关闭窗口|【?(?:打印|关闭|收藏)】?|<!--.*-->|[*#>\s]*)$"
+    r"选择字体.*|打印本页|关闭窗口|浏览次数.*|【?(?:打印|关闭|收藏)】?|<!--.*-->|[*#>\s]*|附件\s*\d*[:：]?)$"
 )
 _LABELS_IN_TEXT = (
     "索引号", "主题分类", "发布机构", "发文机关", "成文日期", "发布日期", "发文日期", "文号", "发文字号",
@@ -822,7 +822,12 @@ def derive_metadata(rel_path: str, share_root: Path, extracted: Extracted, confi
             if row is not None:
                 layers.append(("spreadsheet", _normalize_fields(row, f"{catalogue} row {document.name}")))
 
-    text_fields = _text_fields(extracted)
+    try:
+        text_fields = _text_fields(extracted)
+    except Exception as exc:  # a heuristic must never cost the document its place in the library
+        logger.exception("reading metadata from the text of %s failed; text source skipped", rel_path)
+        text_fields = {}
+        sources["text_error"] = f"{type(exc).__name__}: {exc}"[:300]
     path_fields = _path_fields(rel_path, config)
     if "kind" in path_fields:
         text_fields.pop("kind", None)

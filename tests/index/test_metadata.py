@@ -135,6 +135,7 @@ def test_weihai_regulations_against_lawrefbook_db(shared_corpus: Path, tmp_path:
 
 
 @pytest.mark.needs_shared
+@pytest.mark.slow
 def test_accuracy_floors_on_real_documents(shared_corpus: Path, config: Any) -> None:
     bench = _bench("metadata_accuracy")
     law = bench.measure_lawrefbook(shared_corpus, config)
@@ -451,3 +452,49 @@ def test_reviewed_needs_both_reviewer_and_date(tmp_path: Path, config: Any) -> N
     shutil.copy(tmp_path / "a.txt.json", tmp_path / "b.txt.json")
     (tmp_path / "b.txt.json").write_text(json.dumps({"审查人": "李四", "审查日期": "2024年1月2日"}, ensure_ascii=False), encoding="utf-8")
     assert derive_metadata("b.txt", tmp_path, _extracted(""), config).reviewed
+
+
+WQY_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def test_gazette_pdf_made_with_reportlab(tmp_path: Path, config: Any) -> None:
+    """A real PDF (reportlab) read back with pypdfium2, as the extractor does."""
+    if not WQY_FONT.exists():
+        pytest.skip(f"{WQY_FONT} (apt fonts-wqy-microhei) is needed to typeset Chinese")
+    pdfium = pytest.importorskip("pypdfium2")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(TTFont("wqy", str(WQY_FONT), subfontIndex=0))
+    path = tmp_path / "政府公报" / "2013" / "威海市人民政府公报2013年第2期.pdf"
+    path.parent.mkdir(parents=True)
+    pdf = canvas.Canvas(str(path))
+    pdf.setFont("wqy", 20)
+    pdf.drawString(150, 700, "威海市人民政府公报")
+    pdf.drawString(200, 660, "2013年第2期")
+    pdf.showPage()
+    pdf.setFont("wqy", 11)
+    y = 780
+    for line in _gazette_pages()[1].splitlines()[3:]:
+        pdf.drawString(50, y, line)
+        y -= 22
+    pdf.showPage()
+    for page_text in _gazette_pages()[2:]:
+        pdf.setFont("wqy", 11)
+        y = 780
+        for line in page_text.splitlines():
+            pdf.drawString(50, y, line)
+            y -= 22
+        pdf.showPage()
+    pdf.save()
+    document = pdfium.PdfDocument(str(path))
+    try:
+        pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    finally:
+        document.close()
+    extracted = Extracted(pages=pages, page_count=len(pages), has_text=True, format="pdf")
+    meta = derive_metadata(path.relative_to(tmp_path).as_posix(), tmp_path, extracted, config)
+    assert (meta.kind, meta.gazette_year, meta.gazette_issue) == ("政府公报", 2013, 2)
+    assert meta.title == "威海市人民政府公报2013年第2期"
+    assert [(i.title, i.page) for i in meta.contents] == [(t, p + 2) for t, _n, p in GAZETTE_TITLES]
