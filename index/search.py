@@ -108,9 +108,9 @@ def word_query(word: str) -> Q.Query:
 
 def doc_number_query(dn: Any) -> Q.Query:
     """Year and sequence must match; the query's issuer code must be the document's code or a suffix of it."""
-    from index.docnumber import query_doc_number_keys
+    from index.docnumber import query_doc_number_key
 
-    return Q.And([Q.Term("dn_key", k) for k in query_doc_number_keys(dn) if k], boost=50.0)
+    return Q.Term("dn_key", query_doc_number_key(dn), boost=50.0)
 
 
 def build_query(pq: ParsedQuery) -> Q.Query | None:
