@@ -611,10 +611,19 @@ def hash_text(text: str) -> int:
     return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
 
 
-def normalize_zip(path: Path) -> None:
-    """Rewrite a zip (DOCX, XLSX) with fixed timestamps and sorted-as-written members."""
+def normalize_zip(path: Path, modified: str | None = None) -> None:
+    """Rewrite a zip (DOCX, XLSX) with fixed timestamps, members in the order written.
+
+    ``modified``: a W3CDTF time put into docProps/core.xml (openpyxl stamps the clock there).
+    """
     with zipfile.ZipFile(path) as zf:
         members = [(info.filename, zf.read(info.filename)) for info in zf.infolist()]
+    if modified is not None:
+        members = [
+            (name, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                          b"\\g<1>" + modified.encode() + b"\\g<2>", data) if name == "docProps/core.xml" else data)
+            for name, data in members
+        ]
     with zipfile.ZipFile(path, "w") as zf:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
@@ -755,7 +764,9 @@ def write_html(dest: Path, doc: Doc, encoding: str = "utf-8") -> None:
 
 
 def write_sidecar(dest_doc: Path, data: dict) -> None:
+    """NAME.EXT.json beside the document; keys with no value are left out, as staff would."""
     path = dest_doc.with_name(dest_doc.name + ".json")
+    data = {k: v for k, v in data.items() if v not in ("", None, [])}
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
@@ -836,8 +847,6 @@ class Builder:
                 sidecar = {"标题": doc.title, "文号": doc.doc_number, "发布机构": issuer, "成文日期": doc.date,
                            "发布日期": rec.get("Publishing date") or doc.date, "有效性": validity,
                            "主题分类": topic, "索引号": index_no, "主题词": keywords, "链接": rec["Link"], **review}
-                if validity == "废止":
-                    sidecar["替代文件"] = ""
                 self._sidecars.append((dest, sidecar))
         pending = parse_policy(records[PENDING_TITLE], PENDING_ISSUER)
         self.docs.append((pending, "pdf", out / "规范性文件" / "政策文件" / (pending.title + ".pdf")))
@@ -918,7 +927,7 @@ class Builder:
         wb.properties.modified = FIXED_TIME
         dest.parent.mkdir(parents=True, exist_ok=True)
         wb.save(str(dest))
-        normalize_zip(dest)
+        normalize_zip(dest, modified=FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def write_gazette(self, issue: int, date: str, items: list[tuple[Doc, str]]) -> None:
         assert self.fonts is not None
