@@ -1038,6 +1038,7 @@ def collect(corpus: Path) -> None:
     (SOURCES / "policy_documents.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
     scan_dir = SOURCES / "govdoc-cn-397"
     scan_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(corpus / "govdoc-cn" / "LICENSE", scan_dir / "LICENSE")  # MIT
     for n in range(1, SCAN_PAGES + 1):
         img = Image.open(corpus / "govdoc-cn" / "GovDoc-CN_Sample" / "397" / f"397_{n}.png").convert("L")
         img.save(scan_dir / f"397_{n}.jpg", "JPEG", quality=55, optimize=True, dpi=(144, 144))
