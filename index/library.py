@@ -13,7 +13,6 @@ crash every document is either fully present (row, copy, index) or absent.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import shutil
@@ -23,7 +22,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from whoosh import query as Q
@@ -362,13 +361,12 @@ class Library:
     def state_for(self, source_path: str, meta: DocumentMeta) -> str:
         """public when review is not required, or the document carries a review record,
         or it lies in a folder that staff fill only with reviewed files."""
+        from index.metadata import is_trusted_folder
+
         if not self.config["review.required"] or meta.reviewed:
             return STATE_PUBLIC
-        folder = str(PurePosixPath(source_path).parent)
-        for pattern in self.config["review.trusted_folders"]:
-            pat = pattern.strip("/")
-            if fnmatch.fnmatchcase(folder, pat) or folder == pat or folder.startswith(pat + "/"):
-                return STATE_PUBLIC
+        if is_trusted_folder(source_path, self.config["review.trusted_folders"]):
+            return STATE_PUBLIC
         return STATE_PENDING
 
     @contextmanager

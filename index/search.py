@@ -160,7 +160,8 @@ def rank_key(pq: ParsedQuery, fields: dict[str, Any], score: float) -> tuple[Any
     elif pq.words and all(w in title_n for w in pq.words):
         tier = 2
     factor = 1.0 if is_current(fields.get("validity", "")) else REPEALED_FACTOR
-    return (-tier, -round(score * factor, 3), fields.get("date", "") and -int(fields["date"].replace("-", "")[:8] or 0))
+    digits = "".join(ch for ch in str(fields.get("date", "")) if ch.isdigit())[:8]
+    return (-tier, -round(score * factor, 3), -int(digits) if digits else 0)
 
 
 _MARK = re.compile(r"<mark>|</mark>")
