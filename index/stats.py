@@ -155,7 +155,7 @@ class DayCounts:
         docs = _nested_counts(data.get("docs"), "docs", outer={*DOC_EVENTS, PAGES_KEY})
         words = _nested_counts(data.get("words"), "words", outer=set(WORD_EVENTS))
         topics = _nested_counts(data.get("topics"), "topics", outer=set(EVENTS))
-        return cls(terminal_id, day, revision, hours, docs, words, topics)
+        return cls(terminal_id, day, int(revision), hours, docs, words, topics)
 
     @classmethod
     def load(cls, path: Path) -> DayCounts:
