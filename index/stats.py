@@ -145,7 +145,7 @@ class DayCounts:
             day = date.fromisoformat(data.get("day"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise CorruptCounts(f"bad day {data.get('day')!r}") from None
-        revision = data.get("revision")
+        revision: int = data.get("revision")  # checked just below
         if not _is_count(revision):
             raise CorruptCounts(f"bad revision {revision!r}")
         hours = _nested_counts(data.get("hours"), "hours", allowed=set(HOUR_KEYS))
@@ -155,7 +155,7 @@ class DayCounts:
         docs = _nested_counts(data.get("docs"), "docs", outer={*DOC_EVENTS, PAGES_KEY})
         words = _nested_counts(data.get("words"), "words", outer=set(WORD_EVENTS))
         topics = _nested_counts(data.get("topics"), "topics", outer=set(EVENTS))
-        return cls(terminal_id, day, int(revision), hours, docs, words, topics)
+        return cls(terminal_id, day, revision, hours, docs, words, topics)
 
     @classmethod
     def load(cls, path: Path) -> DayCounts:
