@@ -145,7 +145,7 @@ class DayCounts:
             day = date.fromisoformat(data.get("day"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise CorruptCounts(f"bad day {data.get('day')!r}") from None
-        revision: int = data.get("revision")  # checked just below
+        revision: Any = data.get("revision")  # checked just below
         if not _is_count(revision):
             raise CorruptCounts(f"bad revision {revision!r}")
         hours = _nested_counts(data.get("hours"), "hours", allowed=set(HOUR_KEYS))
