@@ -249,7 +249,7 @@ def build_report(
         sorted(looked_for.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_N], 1
     ):
         top_topics.rows.append([rank, name, source, n])
-    no_result_words = Table("no_result_words", [col("rank"), col("topic"), col("count")], [])
+    no_result_words = Table("no_result_words", [col("rank"), col("word"), col("count")], [])
     for rank, (word, n) in enumerate(sorted(no_result.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_N], 1):
         no_result_words.rows.append([rank, word, n])
     other = summary.get("search_no_result", 0) - sum(no_result.values())
@@ -302,14 +302,14 @@ class Sources:
     labels: list[str] = field(default_factory=list)
 
     def add_library(self, library: Path) -> None:
-        stats = Path(library) / "stats"
+        stats = Path(library).resolve() / "stats"
         self.roots.append(stats)
         self.labels.append(str(stats))
         if stats.is_dir():
             self.terminals.update(p.name for p in stats.iterdir() if p.is_dir() and not p.name.startswith("."))
 
     def add_share(self, share: Path, status_dir: str = ".kiosk-status") -> None:
-        status = Path(share) / status_dir
+        status = Path(share).resolve() / status_dir
         counts = status / COUNTS_SUBDIR
         self.roots.append(counts)
         self.labels.append(str(counts))
