@@ -457,14 +457,15 @@ def build_figure(report: Report, font: str | Path | None = None) -> Figure:
             if shorten:
                 labels = [s if len(s) <= shorten else s[: shorten - 1] + "…" for s in labels]
             if horizontal:
-                container = ax.barh(labels[::-1], values[::-1], color="#2e86ab")
+                labels, values = labels[::-1], values[::-1]  # the first row on top
+                container = ax.barh(labels, values, color="#2e86ab")
                 ax.tick_params(axis="y", labelsize=9)
                 ax.set_xlim(0, max(values) * 1.18 or 1)
             else:
                 container = ax.bar(labels, values, color="#2e86ab")
                 ax.tick_params(axis="x", labelsize=8, rotation=0)
                 ax.set_ylim(0, max(values) * 1.18 or 1)
-            ax.bar_label(container, fontsize=8, padding=2)
+            ax.bar_label(container, labels=[f"{v:,}" if v else "" for v in values], fontsize=8, padding=2)
 
         month = report.table("by_month")
         ax_month = fig.add_subplot(grid[1, 0])
@@ -477,7 +478,10 @@ def build_figure(report: Report, font: str | Path | None = None) -> Figure:
         ax_hour = fig.add_subplot(grid[1, 1])
         bars(ax_hour, hour, col("hour"), col("session"), "by_hour")
         if hour.rows:
-            ax_hour.set_xticks(range(len(hour.rows)), [str(h)[:2] + "时" for h in hour.column(col("hour"))])
+            step = 1 if len(hour.rows) <= 12 else 2
+            ax_hour.set_xticks(range(len(hour.rows)), [
+                f"{int(str(h)[:2])}时" if i % step == 0 else "" for i, h in enumerate(hour.column(col("hour")))
+            ])
 
         bars(fig.add_subplot(grid[2, 0]), report.table("top_documents"), col("title"), col("view"),
              "top_documents", horizontal=True, limit=CHART_TOP_N, shorten=22)

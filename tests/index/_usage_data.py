@@ -78,6 +78,8 @@ def simulate(
     truth: Truth | None = None,
     tz: tzinfo = CHINA,
     vocabulary: Callable[[str], bool] | None = is_vocabulary_word,
+    doc_ids: tuple[str, ...] = DOC_IDS,
+    words: tuple[str, ...] = tuple(sorted(VOCABULARY)),
 ) -> Truth:
     """Visitors come during opening hours; each session searches, opens, shows QR codes, prints."""
     truth = truth or Truth()
@@ -103,7 +105,7 @@ def simulate(
                 for _ in range(rng.randint(1, 3)):
                     clock.advance(rng.randint(5, 40))
                     if rng.random() < 0.7:
-                        word = rng.choice(sorted(VOCABULARY))
+                        word = rng.choice(words)
                     else:
                         word = rng.choice(FREE_TEXT)
                     topic = rng.choice(TOPICS) if rng.random() < 0.3 else None
@@ -118,7 +120,7 @@ def simulate(
                         if kept:
                             truth.no_result_words[word] += 1
                         continue
-                    doc = rng.choice(DOC_IDS[: 4 + rng.randint(0, 8)])
+                    doc = rng.choice(doc_ids[: 1 + rng.randint(0, len(doc_ids) - 1)])
                     do("view", doc_id=doc)
                     truth.views[doc] += 1
                     if rng.random() < 0.4:

@@ -235,3 +235,80 @@ def test_empty_period_still_makes_a_report(tmp_path: Path) -> None:
     assert not axes["by_hour"].patches
     assert t("report.no_data") in [tx.get_text() for tx in axes["by_hour"].texts]
     assert [p.get_height() for p in axes["by_month"].patches] == [0] * 12
+
+
+# ----------------------------------------------------------------------------- with a real library
+
+DOCUMENTS = (
+    # (source path, kind, title, doc_number, publish date, gazette (year, issue) or None, reviewed)
+    ("规范性文件/公积金.txt", "规范性文件", "关于调整住房公积金缴存基数的通知", "威政发〔2026〕3号", "2026-03-02", None, True),
+    ("规范性文件/养老.txt", "规范性文件", "城乡居民养老保险实施办法", "威政办发〔2025〕12号", "2025-11-20", None, True),
+    ("政府公报/2026-1.txt", "政府公报", "威海市人民政府公报 2026年第1期", "", "2026-01-31", (2026, 1), True),
+    ("政府公报/2026-2.txt", "政府公报", "威海市人民政府公报 2026年第2期", "", "", (2026, 2), True),
+    ("规范性文件/待审.txt", "规范性文件", "营业执照办理指引", "威政发〔2026〕9号", "2026-05-01", None, False),
+)
+
+
+def _make_library(root: Path) -> dict[str, str]:
+    """A real library (catalogue + Whoosh index) with the documents above; returns path -> doc id."""
+    import hashlib
+
+    from index.config import parse_config
+    from index.library import Library
+    from index.models import DocumentMeta, Extracted
+
+    config = parse_config("")
+    ids = {}
+    with Library.open(root, config, writable=True) as library:
+        with library.writer() as writer:
+            for path, kind, title, doc_number, published, gazette, reviewed in DOCUMENTS:
+                text = f"{title}\n{doc_number}\n为做好相关工作，现就有关事项通知如下。"
+                data = text.encode("utf-8")
+                checksum = hashlib.sha256(data).hexdigest()
+                copy = library.copy_path_for(checksum, ".txt")
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_bytes(data)
+                meta = DocumentMeta(
+                    kind=kind, title=title, doc_number=doc_number, publish_date=published,
+                    issuer="威海市人民政府", topic="社会保障",
+                    gazette_year=gazette[0] if gazette else None, gazette_issue=gazette[1] if gazette else None,
+                    reviewer="王审查" if reviewed else "", review_date="2026-01-05" if reviewed else "",
+                )
+                extracted = Extracted(pages=[text], page_count=1, has_text=True, format="txt")
+                record = writer.add_or_update(path, copy, checksum, len(data), 1.0, extracted, meta)
+                ids[path] = record.id
+    return ids
+
+
+def test_report_names_documents_from_the_catalogue(tmp_path: Path) -> None:
+    from index.library import Library
+
+    lib = tmp_path / "lib"
+    ids = _make_library(lib)
+    public = [ids[p] for p, *_, reviewed in DOCUMENTS if reviewed]
+    withdrawn = "0123456789abcdef"  # viewed last year, since removed from the share
+    with Library.open(lib, writable=False) as library:
+        assert library.is_vocabulary_word("住房公积金")
+        truth = simulate(lib / "stats", "t-01", [date(2026, 3, d) for d in range(2, 20, 3)], seed=21,
+                         vocabulary=library.is_vocabulary_word, doc_ids=(*public, withdrawn),
+                         words=("住房公积金", "养老保险", "我想查我家的拆迁款"))
+    assert truth.words["住房公积金"] > 0 and "我想查我家的拆迁款" not in truth.words
+    blob = b"".join(p.read_bytes() for p in (lib / "stats").rglob("*.json"))
+    assert "住房公积金".encode() in blob and "拆迁款".encode() not in blob
+
+    rc = main(["report", "--library", str(lib), "--year", "2026", "--out", str(tmp_path / "out"),
+               "--format", "xlsx,png"])
+    assert rc == 0
+    wb = openpyxl.load_workbook(tmp_path / "out" / "usage-report-2026.xlsx")
+    rows = list(wb[t("report.sheet.top_documents")].iter_rows(min_row=2, values_only=True))
+    by_id = {r[6]: r for r in rows}
+    assert set(by_id) <= {*public, withdrawn} and sum(r[3] for r in rows) == truth.totals["view"]
+    titles = {ids[p]: (title, number) for p, _, title, number, *_ in DOCUMENTS}
+    for doc_id, row in by_id.items():
+        if doc_id == withdrawn:
+            assert row[1] == t("report.missing_document") + withdrawn and row[2] is None
+        else:
+            assert (row[1], row[2] or "") == titles[doc_id]
+    published = {r[0]: r[1] for r in wb[t("report.sheet.published")].iter_rows(min_row=2, values_only=True)}
+    # 2026: one reviewed 规范性文件 (the 2025 one and the unreviewed one do not count), two gazette issues
+    assert published == {"规范性文件": 1, t("report.kind_gazette_issues"): 2}
