@@ -104,10 +104,7 @@ def simulate(
                 do("session")
                 for _ in range(rng.randint(1, 3)):
                     clock.advance(rng.randint(5, 40))
-                    if rng.random() < 0.7:
-                        word = rng.choice(words)
-                    else:
-                        word = rng.choice(FREE_TEXT)
+                    word = rng.choice(words) if rng.random() < 0.7 else rng.choice(FREE_TEXT)
                     topic = rng.choice(TOPICS) if rng.random() < 0.3 else None
                     do("search", word=word, topic=topic)
                     kept = vocabulary is not None and vocabulary(word)

@@ -259,24 +259,23 @@ def _make_library(root: Path) -> dict[str, str]:
 
     config = parse_config("")
     ids = {}
-    with Library.open(root, config, writable=True) as library:
-        with library.writer() as writer:
-            for path, kind, title, doc_number, published, gazette, reviewed in DOCUMENTS:
-                text = f"{title}\n{doc_number}\n为做好相关工作，现就有关事项通知如下。"
-                data = text.encode("utf-8")
-                checksum = hashlib.sha256(data).hexdigest()
-                copy = library.copy_path_for(checksum, ".txt")
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_bytes(data)
-                meta = DocumentMeta(
-                    kind=kind, title=title, doc_number=doc_number, publish_date=published,
-                    issuer="威海市人民政府", topic="社会保障",
-                    gazette_year=gazette[0] if gazette else None, gazette_issue=gazette[1] if gazette else None,
-                    reviewer="王审查" if reviewed else "", review_date="2026-01-05" if reviewed else "",
-                )
-                extracted = Extracted(pages=[text], page_count=1, has_text=True, format="txt")
-                record = writer.add_or_update(path, copy, checksum, len(data), 1.0, extracted, meta)
-                ids[path] = record.id
+    with Library.open(root, config, writable=True) as library, library.writer() as writer:
+        for path, kind, title, doc_number, published, gazette, reviewed in DOCUMENTS:
+            text = f"{title}\n{doc_number}\n为做好相关工作，现就有关事项通知如下。"
+            data = text.encode("utf-8")
+            checksum = hashlib.sha256(data).hexdigest()
+            copy = library.copy_path_for(checksum, ".txt")
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(data)
+            meta = DocumentMeta(
+                kind=kind, title=title, doc_number=doc_number, publish_date=published,
+                issuer="威海市人民政府", topic="社会保障",
+                gazette_year=gazette[0] if gazette else None, gazette_issue=gazette[1] if gazette else None,
+                reviewer="王审查" if reviewed else "", review_date="2026-01-05" if reviewed else "",
+            )
+            extracted = Extracted(pages=[text], page_count=1, has_text=True, format="txt")
+            record = writer.add_or_update(path, copy, checksum, len(data), 1.0, extracted, meta)
+            ids[path] = record.id
     return ids
 
 
