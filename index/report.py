@@ -427,7 +427,7 @@ def build_figure(report: Report, font: str | Path | None = None) -> Figure:
         fig.suptitle(report.title, fontsize=18, y=0.975)
         fig.text(0.5, 0.925, t("report.generated", when=report.generated_at.strftime("%Y-%m-%d")),
                  ha="center", fontsize=9, color="#666666")
-        grid = fig.add_gridspec(3, 2, height_ratios=[0.55, 1.35, 1.5], hspace=0.55, wspace=0.32,
+        grid = fig.add_gridspec(3, 2, height_ratios=[0.5, 1.2, 1.9], hspace=0.45, wspace=0.32,
                                 left=0.06, right=0.97, top=0.89, bottom=0.05)
 
         # big numbers, from the summary table
@@ -457,10 +457,15 @@ def build_figure(report: Report, font: str | Path | None = None) -> Figure:
             if shorten:
                 labels = [s if len(s) <= shorten else s[: shorten - 1] + "…" for s in labels]
             if horizontal:
-                labels, values = labels[::-1], values[::-1]  # the first row on top
-                container = ax.barh(labels, values, color="#2e86ab")
-                ax.tick_params(axis="y", labelsize=9)
-                ax.set_xlim(0, max(values) * 1.18 or 1)
+                # Names go above their bars (long titles do not fit beside them); first row on top.
+                labels, values = labels[::-1], values[::-1]
+                container = ax.barh(range(len(values)), values, height=0.45, color="#2e86ab")
+                for y, name in enumerate(labels):
+                    ax.text(0, y + 0.27, name, fontsize=9, va="bottom", ha="left")
+                ax.set_yticks([])
+                ax.set_ylim(-0.5, len(values) - 0.1)
+                ax.spines["left"].set_visible(False)
+                ax.set_xlim(0, max(values) * 1.12 or 1)
             else:
                 container = ax.bar(labels, values, color="#2e86ab")
                 ax.tick_params(axis="x", labelsize=8, rotation=0)
@@ -484,9 +489,9 @@ def build_figure(report: Report, font: str | Path | None = None) -> Figure:
             ])
 
         bars(fig.add_subplot(grid[2, 0]), report.table("top_documents"), col("title"), col("view"),
-             "top_documents", horizontal=True, limit=CHART_TOP_N, shorten=22)
+             "top_documents", horizontal=True, limit=CHART_TOP_N, shorten=40)
         bars(fig.add_subplot(grid[2, 1]), report.table("top_topics"), col("topic"), col("count"),
-             "top_topics", horizontal=True, limit=CHART_TOP_N, shorten=14)
+             "top_topics", horizontal=True, limit=CHART_TOP_N, shorten=30)
     return fig
 
 

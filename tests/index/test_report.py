@@ -287,13 +287,13 @@ def test_report_names_documents_from_the_catalogue(tmp_path: Path) -> None:
     public = [ids[p] for p, *_, reviewed in DOCUMENTS if reviewed]
     withdrawn = "0123456789abcdef"  # viewed last year, since removed from the share
     with Library.open(lib, writable=False) as library:
-        assert library.is_vocabulary_word("住房公积金")
+        assert library.is_vocabulary_word("公积金") and not library.is_vocabulary_word("营业执照")  # pending: not public
         truth = simulate(lib / "stats", "t-01", [date(2026, 3, d) for d in range(2, 20, 3)], seed=21,
                          vocabulary=library.is_vocabulary_word, doc_ids=(*public, withdrawn),
-                         words=("住房公积金", "养老保险", "我想查我家的拆迁款"))
-    assert truth.words["住房公积金"] > 0 and "我想查我家的拆迁款" not in truth.words
+                         words=("公积金", "养老保险", "我想查我家的拆迁款"))
+    assert truth.words["公积金"] > 0 and "我想查我家的拆迁款" not in truth.words
     blob = b"".join(p.read_bytes() for p in (lib / "stats").rglob("*.json"))
-    assert "住房公积金".encode() in blob and "拆迁款".encode() not in blob
+    assert "公积金".encode() in blob and "拆迁款".encode() not in blob
 
     rc = main(["report", "--library", str(lib), "--year", "2026", "--out", str(tmp_path / "out"),
                "--format", "xlsx,png"])
