@@ -319,7 +319,7 @@ class UsageCounter:
             hour_counts = counts.hours.setdefault(hour, {})
             _bump(hour_counts, event)
             if event in DOC_EVENTS and doc_id:
-                doc_key = doc_id[:_MAX_LABEL]
+                doc_key = doc_id.split("#", 1)[0][:_MAX_LABEL]  # a gazette item "<doc id>#<page>" counts for its issue
                 _bump(counts.docs.setdefault(event, {}), doc_key)
                 if event == "print" and pages:
                     _bump(counts.docs.setdefault(PAGES_KEY, {}), doc_key, pages)

@@ -62,7 +62,7 @@ def test_year_boundary_lands_in_the_right_year(tmp_path: Path) -> None:
     clock = FakeClock(at(2025, 12, 31, 23, 59).timestamp())
     with make_counter(tmp_path, clock) as counter:
         counter.record("session")
-        counter.record("view", doc_id="a")
+        counter.record("view", doc_id="a#3")  # a gazette item: counted for its issue
         clock.set(at(2026, 1, 1, 0, 0))
         counter.record("session")
     old = DayCounts.load(day_file(tmp_path, "t-01", date(2025, 12, 31)))
