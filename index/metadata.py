@@ -601,10 +601,24 @@ def _title_from_lines(lines: list[str]) -> tuple[str, int]:
     return (title if len(title) <= 120 else ""), doc_line
 
 
+# Endings after which a title is surely complete; after the others (办法, 法, 方案…) a wrapped
+# title may go on: "…关于印发《…办法》" + "的通知", "…城市管理执法" + "工作的意见".
+_FINAL_ENDINGS = ("通知", "决定", "意见", "通报", "批复", "公告", "通告", "函", "报告", "请示", "纪要", "命令",
+                  "议案", "决议", "复函", "答复")
+
+
 def _continues_title(title: str, nxt: str) -> bool:
-    """``…关于印发《…办法》`` + ``的通知``: the next line finishes a title that ended early."""
-    return len(nxt) <= 12 and _ends_title(nxt) and not nxt.endswith((":", "：")) and (
-        title.endswith(("》", "办法", "规定", "意见", "方案", "细则", "条例")) and nxt.startswith("的")
+    """The next line finishes a title that only seemed to end (see _FINAL_ENDINGS)."""
+    if _TITLE_TAIL.sub("", title).rstrip("》\"”'").endswith(_FINAL_ENDINGS) and not title.endswith("》"):
+        return False
+    return (
+        len(nxt) <= 30
+        and _ends_title(nxt)
+        and not nxt.endswith((":", "："))
+        and not _is_doc_number_line(nxt)
+        and not _DATE_ARABIC.match(nxt)
+        and "。" not in nxt
+        and not (_is_redhead(nxt) and not nxt.startswith("的"))
     )
 
 

@@ -109,6 +109,27 @@ def test_red_head_notice_gives_title_number_issuer_and_dates(tmp_path: Path, con
     assert meta.sources["validity"] == "default"
 
 
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("威海市人民政府文件\n威政发〔2013〕5号\n威海市人民政府关于加强城市管理执法\n工作的意见\n各区市人民政府：\n正文。",
+         "威海市人民政府关于加强城市管理执法工作的意见"),
+        ("威海市人民政府关于印发《威海市养犬管理办法》\n的通知\n各区市：\n正文。", "威海市人民政府关于印发《威海市养犬管理办法》的通知"),
+        ("威海市养犬管理办法\n第一章　总则\n第一条　为了规范养犬行为，制定本办法。", "威海市养犬管理办法"),
+        ("威海市人民政府关于做好防汛工作的通知\n威海市人民政府办公室\n各区市：", "威海市人民政府关于做好防汛工作的通知"),
+        ("中华人民共和国监察法\n2018年3月20日第十三届全国人民代表大会第一次会议通过\n", "中华人民共和国监察法"),
+        ("字号：大 中 小\n打印本页\n【已废止】关于加强保险业宣传工作的通知\n各保监局：", "关于加强保险业宣传工作的通知"),
+        ("现将有关事项通知如下。各单位要认真落实，确保工作取得实效。", ""),
+    ],
+)
+def test_title_lines(tmp_path: Path, config: Any, text: str, title: str) -> None:
+    meta = derive_metadata("杂项/无题.txt", tmp_path, _extracted(text), config)
+    if title:
+        assert (meta.title, meta.sources["title"]) == (title, "text")
+    else:  # no title in the text: the file name stands in
+        assert (meta.title, meta.sources["title"]) == ("无题", "path")
+
+
 @pytest.mark.needs_shared
 @pytest.mark.parametrize("fmt", ["txt", "pdf"])
 def test_govdoc_397_against_its_labels(shared_corpus: Path, config: Any, fmt: str) -> None:
