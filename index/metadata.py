@@ -452,7 +452,7 @@ _TITLE_ENDINGS = (
 _TITLE_TAIL = re.compile(r"(?:[(（](?:试行|暂行|草案|征求意见稿|\d{4}年(?:修订|修正)?|修订|修正)[)）])$")
 _NOISE_LINE = re.compile(
     r"^(?:[-—–_=·•\s]*\d+[-—–_=·•\s]*|[-—–_=*·•\s]{3,}|第\s*\d+\s*页.*|共\s*\d+\s*页|字号[:：]?\s*大\s*中\s*小|.*扫一扫.*|"
-    r"选择字体.*|打印本页|关闭窗口|浏览次数.*|【?(?:打印|关闭|收藏)】?|<!--.*-->|[*#>\s]*|附件\s*\d*[:：]?)$"
+    r"选择字体.*|打印本页|关闭窗口|浏览次数.*|.*(?:当前位置|您的位置|现在的位置).*|.*[>›»].*[>›»].*|【?(?:打印|关闭|收藏)】?|<!--.*-->|[*#>\s]*|附件\s*\d*[:：]?)$"
 )
 _LABELS_IN_TEXT = (
     "索引号", "主题分类", "发布机构", "发文机关", "成文日期", "发布日期", "发文日期", "文号", "发文字号",
@@ -581,6 +581,8 @@ def _title_from_lines(lines: list[str]) -> tuple[str, int]:
             break  # "2018年3月20日第十三届全国人民代表大会…通过" under a law's title
         if not title_parts and _is_redhead(line) and not _ends_title(squashed):
             continue
+        if not title_parts and re.match(r"^[\u4e00-\u9fff]{2,6}[:：]", squashed):
+            continue  # 发布时间：… 来源：… lines of saved web pages
         if title_parts and (
             "。" in squashed or len(squashed) > 60 or re.search(r"[:：]", squashed) or len(line.split()) >= 3
         ):

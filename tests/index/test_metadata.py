@@ -120,6 +120,8 @@ def test_red_head_notice_gives_title_number_issuer_and_dates(tmp_path: Path, con
         ("中华人民共和国监察法\n2018年3月20日第十三届全国人民代表大会第一次会议通过\n", "中华人民共和国监察法"),
         ("字号：大 中 小\n打印本页\n【已废止】关于加强保险业宣传工作的通知\n各保监局：", "关于加强保险业宣传工作的通知"),
         ("现将有关事项通知如下。各单位要认真落实，确保工作取得实效。", ""),
+        ("首页 > 政务公开 > 政策文件\n发布时间：2013-02-19 来源：市政府办公室\n威海市人民政府关于做好防汛工作的通知\n各区市：",
+         "威海市人民政府关于做好防汛工作的通知"),
     ],
 )
 def test_title_lines(tmp_path: Path, config: Any, text: str, title: str) -> None:
