@@ -682,9 +682,9 @@ def _law_issuer(event_text: str) -> str:
     for m in re.finditer(r"(最高人民法院|最高人民检察院)(?:审判委员会|第[一二三四五六七八九十]+届检察委员会|检察委员会)", text):
         names.append(m.group(1))
     if not names:
-        m = re.search(r"([\u4e00-\u9fff]{2,20}?)令第\d+号", text)
-        if m:
-            names.append(m.group(1))
+        order = re.search(r"([\u4e00-\u9fff]{2,20}?)令第\d+号", text)
+        if order:
+            names.append(order.group(1))
     if not names and "国务院" in text:
         names.append("国务院")
     unique: list[str] = []
