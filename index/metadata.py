@@ -1079,6 +1079,7 @@ def is_trusted_folder(rel_path: str, patterns: Iterable[str]) -> bool:
     folders = [str(p) for p in [parent, *parent.parents] if str(p) not in ("", ".")]
     for pattern in patterns:
         pat = _nfkc(pattern).replace("\\", "/").strip("/")
-        if pat and any(fnmatch.fnmatchcase(folder, pat) for folder in folders):
+        base = pat[:-3] if pat.endswith("/**") else pat  # "X/**" means X and everything beneath
+        if pat and any(fnmatch.fnmatchcase(folder, pat) or fnmatch.fnmatchcase(folder, base) for folder in folders):
             return True
     return False
