@@ -55,6 +55,7 @@ __all__ = [
     "family_key",
     "is_trusted_folder",
     "metadata_inputs",
+    "metadata_signature",
     "normalize_validity",
     "parse_date",
     "parse_gazette_contents",
@@ -1040,7 +1041,9 @@ def assign_families(docs: list[tuple[str, DocumentMeta]]) -> dict[str, tuple[str
     validity is not stated explicitly (sidecar, spreadsheet or a marker in the text):
     the newest is current (有效, ""), older ones are 已修订 and point to the newest as
     ``title（doc_number）``. Documents without a date, or families whose newest date is
-    shared by two documents with different 文号, are left alone.
+    shared by two documents with different 文号, are left alone. A document whose validity
+    an earlier pass set (``sources["validity"] == "family"``) but that no longer belongs to
+    a family (the newer version left the share) is given back (有效, "").
     """
     groups: dict[tuple[str, str], list[tuple[str, DocumentMeta]]] = {}
     for key, meta in docs:
@@ -1066,7 +1069,24 @@ def assign_families(docs: list[tuple[str, DocumentMeta]]) -> dict[str, tuple[str
                 result[key] = (CURRENT_VALIDITY, "")
             else:
                 result[key] = ("已修订", pointer)
+    for key, meta in docs:
+        if key not in result and meta.sources.get("validity") == "family":
+            result[key] = (CURRENT_VALIDITY, "")
     return result
+
+
+def metadata_signature(document: Path) -> str:
+    """Changes when the document's sidecar or folder catalogue changes (mtime and size of
+    each possible file, "-" when absent): store it with the document, re-derive on change."""
+    parts: list[str] = []
+    for candidate in (sidecar_path(document), *(document.parent / name for name in CATALOGUE_NAMES)):
+        try:
+            st = candidate.stat()
+        except OSError:
+            parts.append("-")
+        else:
+            parts.append(f"{st.st_mtime_ns}/{st.st_size}")
+    return ":".join(parts)
 
 
 # -- review -----------------------------------------------------------------------------------

@@ -441,6 +441,27 @@ def test_families_mark_older_versions() -> None:
     assert result == {"v2020": ("有效", ""), "v2015": ("已修订", pointer), "v2010": ("已修订", pointer)}
 
 
+def test_family_mark_is_undone_when_the_newer_version_leaves() -> None:
+    old = _meta("威海市养犬管理办法", "2010-03-01", "威政字〔2010〕3号")
+    new = _meta("威海市养犬管理办法", "2015-06-01", "威政字〔2015〕12号")
+    first = assign_families([("old", old), ("new", new)])
+    assert first["old"] == ("已修订", "威海市养犬管理办法（威政字〔2015〕12号）")
+    old.validity, old.replaced_by = first["old"]
+    old.sources["validity"] = "family"  # as the sync records it
+    assert assign_families([("old", old)]) == {"old": ("有效", "")}
+
+
+def test_metadata_signature_follows_sidecar_and_catalogues(tmp_path: Path) -> None:
+    document = tmp_path / "通知.pdf"
+    document.write_bytes(b"x")
+    before = md.metadata_signature(document)
+    (tmp_path / "catalog.xlsx").write_bytes(b"not yet a workbook")
+    with_catalogue = md.metadata_signature(document)
+    assert with_catalogue != before
+    (tmp_path / "通知.pdf.json").write_text("{}", encoding="utf-8")
+    assert md.metadata_signature(document) not in (before, with_catalogue)
+
+
 def test_same_newest_date_with_different_numbers_is_left_alone() -> None:
     docs = [
         ("a", _meta("关于做好防汛工作的通知", "2020-06-01", "威政办发〔2020〕1号")),
