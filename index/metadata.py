@@ -742,6 +742,11 @@ def _text_fields(extracted: Extracted) -> dict[str, Any]:
     if not head:
         return out
 
+    cover = "".join(_squash(line) for line in head[:6])
+    issue = _GAZETTE_ISSUE.search(cover)
+    if "公报" in cover and issue and 1900 <= int(issue.group(1)) <= 2100 and int(issue.group(2)) > 0:
+        out["gazette_year"], out["gazette_issue"] = int(issue.group(1)), int(issue.group(2))
+        out["kind"] = "政府公报"
     if extracted.format == "md" and head[0].startswith("#"):
         out.update(_law_fields(head, text))
     else:

@@ -415,6 +415,15 @@ def test_gazette_issue_gets_contents_through_derive(tmp_path: Path, config: Any)
     assert [i.page for i in meta.contents] == [3, 5, 6]
 
 
+def test_gazette_cover_in_the_text_names_year_and_issue(tmp_path: Path, config: Any) -> None:
+    pages = _gazette_pages()
+    extracted = Extracted(pages=pages, page_count=len(pages), has_text=True, format="pdf")
+    meta = derive_metadata("杂项/scan0001.pdf", tmp_path, extracted, config)
+    assert (meta.kind, meta.gazette_year, meta.gazette_issue) == ("政府公报", 2013, 2)
+    assert meta.sources["gazette_issue"] == "text" and meta.title == "威海市人民政府公报2013年第2期"
+    assert len(meta.contents) == 3
+
+
 def test_no_contents_page_gives_no_items() -> None:
     assert parse_gazette_contents(["第一页\n正文", "第二页"]) == []
 
