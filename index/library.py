@@ -31,7 +31,6 @@ from index import search as S
 from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
-from index.normalize import has_cjk, normalize
 from index.models import (
     STATE_PENDING,
     STATE_PUBLIC,
@@ -43,6 +42,7 @@ from index.models import (
     Rejection,
     SearchResult,
 )
+from index.normalize import has_cjk, normalize
 from index.vocab import Vocabulary, document_words
 from index.whoosh_index import index_documents, open_index
 
