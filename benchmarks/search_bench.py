@@ -162,6 +162,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("n", type=int)
     ap.add_argument("--workdir", type=Path)
+    ap.add_argument("--reuse", action="store_true", help="reuse the library in --workdir (query figures only)")
     ap.add_argument("--read-phase", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.read_phase:
@@ -169,10 +170,12 @@ def main() -> None:
         return
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
     root = work / "library"
-    if root.exists():
-        shutil.rmtree(root)
     result: dict[str, object] = {"documents": args.n}
-    result.update(build(root, args.n))
+    if not (args.reuse and root.exists()):
+        if root.exists():
+            shutil.rmtree(root)
+        work.mkdir(parents=True, exist_ok=True)
+        result.update(build(root, args.n))
     result["index_mb"] = _dir_mb(root / "index")
     result["library_mb"] = _dir_mb(root)
     result["builder_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
