@@ -6,6 +6,8 @@ import codecs
 import difflib
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,13 +21,14 @@ from tests.fixtures.documents import (
     DOC_NUMBER_397,
     SENTENCES_397,
     TITLE_397,
+    encrypt_docx,
     encrypt_pdf,
     make_docx,
     make_pdf,
     make_scan_pdf,
 )
 from tests.fixtures.ofd import make_ofd
-from tests.fixtures.processes import child_pids
+from tests.fixtures.processes import child_pids, pids_with_cmdline
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -150,6 +153,14 @@ def test_docx_paragraphs_and_tables_in_order(pool: ExtractorPool, tmp_path: Path
         "单位\t联系人\t电话", "区发展改革局\t张三\t0631-1234567", SENTENCES_397[1],
     ]
     assert got.title_hint == TITLE_397
+
+
+def test_password_protected_docx_is_encrypted(pool: ExtractorPool, tmp_path: Path) -> None:
+    pytest.importorskip("msoffcrypto", reason="msoffcrypto-tool (test extra) makes the encrypted DOCX")
+    plain = make_docx(tmp_path / "plain.docx", [TITLE_397])
+    locked = encrypt_docx(plain, tmp_path / "locked.docx", password="pw123")
+    assert locked.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    assert reject_reason(pool, locked) == "encrypted"
 
 
 def test_docx_that_is_really_a_pdf_is_wrong_type(pool: ExtractorPool, tmp_path: Path) -> None:
@@ -336,23 +347,65 @@ def test_docx_saved_with_doc_name_is_read(pool: ExtractorPool, tmp_path: Path) -
     assert got.format == "doc" and got.text == TITLE_397
 
 
-@pytest.mark.skipif(find_converter("auto") is None, reason="LibreOffice (soffice) is not installed")
-def test_legacy_doc_with_libreoffice(pool: ExtractorPool, tmp_path: Path) -> None:
+needs_soffice = pytest.mark.skipif(find_converter("auto") is None, reason="LibreOffice (soffice) is not installed")
+
+
+@pytest.fixture(scope="module")
+def real_doc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Word 97-2003 .doc written by LibreOffice from a python-docx file."""
     import subprocess
 
     soffice = find_converter("auto")
-    assert soffice
-    src = make_docx(tmp_path / "src.docx", [TITLE_397, SENTENCES_397[1]])
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    tmp = tmp_path_factory.mktemp("legacy")
+    src = make_docx(tmp / "src.docx", [TITLE_397, SENTENCES_397[1]])
     subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "doc", "--outdir", str(tmp_path / "out"), str(src)],
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp}/profile",
+         "--convert-to", "doc", "--outdir", str(tmp / "out"), str(src)],
         check=True, capture_output=True, timeout=120,
     )
-    doc = tmp_path / "out" / "src.doc"
+    doc = tmp / "out" / "src.doc"
     assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
-    got = pool.extract(doc, ExtractLimits(timeout_s=120.0))
-    assert got.format == "doc"
+    return doc
+
+
+@pytest.mark.slow
+@needs_soffice
+@pytest.mark.parametrize("suffix", [".doc", ".wps"])
+def test_legacy_with_libreoffice(pool: ExtractorPool, tmp_path: Path, real_doc: Path, suffix: str) -> None:
+    path = tmp_path / f"old{suffix}"
+    shutil.copy(real_doc, path)
+    got = pool.extract(path, ExtractLimits(timeout_s=120.0))
+    assert got.format == suffix[1:]
     assert squash(got.text) == squash(TITLE_397 + SENTENCES_397[1])
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_legacy_conversion_timeout_kills_libreoffice(pool: ExtractorPool, tmp_path: Path, real_doc: Path) -> None:
+    path = tmp_path / "old.doc"
+    shutil.copy(real_doc, path)
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.update(pids_with_cmdline("kiosk-legacy-"))
+            stop.wait(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert reject_reason(pool, path, ExtractLimits(timeout_s=3.0)) == "timeout"
+    finally:
+        stop.set()
+        watcher.join()
+    assert seen, "LibreOffice never ran, so the test proved nothing"
+    deadline = time.monotonic() + 5
+    while pids_with_cmdline("kiosk-legacy-") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids_with_cmdline("kiosk-legacy-") == []  # soffice died with the worker's process group
 
 
 def test_unsupported_suffix(pool: ExtractorPool, tmp_path: Path) -> None:
