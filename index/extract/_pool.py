@@ -128,21 +128,32 @@ class _Worker:
         return data[-4000:].decode("utf-8", "replace")
 
     def _reap(self) -> tuple[int | None, int]:
-        """Wait for the exited worker; return (exit code, peak RSS in KiB) from wait4()."""
+        """Wait for the exited worker; return (exit code, peak RSS in KiB) from wait4().
+
+        The dead leader is left unreaped (WNOWAIT) while the rest of its process group
+        (a LibreOffice child, say) is killed, so its group id cannot have been reused.
+        """
         deadline = time.monotonic() + _EXIT_GRACE_S
         while True:
             try:
-                pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+                exited = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:  # already reaped by Popen
                 return self.proc.returncode, 0
-            if pid == self.pid:
-                code = os.waitstatus_to_exitcode(status)
-                self.proc.returncode = code
-                return code, usage.ru_maxrss
+            if exited is not None:
+                break
             if time.monotonic() > deadline:
                 self.kill()  # closed its output but did not exit
                 return self.proc.returncode, 0
             time.sleep(0.01)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        try:
+            _, status, usage = os.wait4(self.pid, 0)
+        except ChildProcessError:
+            return self.proc.returncode, 0
+        code = os.waitstatus_to_exitcode(status)
+        self.proc.returncode = code
+        return code, usage.ru_maxrss
 
     def _died(self, since: int) -> ExtractionError:
         """Turn the worker's death into a rejection reason: out_of_memory or crashed.

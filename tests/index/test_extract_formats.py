@@ -402,7 +402,7 @@ def test_legacy_conversion_timeout_kills_libreoffice(pool: ExtractorPool, tmp_pa
         stop.set()
         watcher.join()
     assert seen, "LibreOffice never ran, so the test proved nothing"
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 1.0  # killed, not left to finish (a conversion takes ~8 s)
     while pids_with_cmdline("kiosk-legacy-") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert pids_with_cmdline("kiosk-legacy-") == []  # soffice died with the worker's process group
@@ -441,3 +441,39 @@ def test_extract_file_uses_a_shared_worker(tmp_path: Path) -> None:
     finally:
         shutdown()
     assert set(child_pids()) - before == set()
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_worker_crash_during_conversion_kills_libreoffice(tmp_path: Path, real_doc: Path) -> None:
+    import os
+    import signal
+
+    path = tmp_path / "old.doc"
+    shutil.copy(real_doc, path)
+    probe = tmp_path / "probe.txt"
+    probe.write_text(TITLE_397, encoding="utf-8")
+    limits = ExtractLimits(timeout_s=60.0)
+    with ExtractorPool(1) as pool:
+        pool.extract(probe, limits)
+        (pid,) = pool.worker_pids()
+        seen: list[int] = []
+
+        def crash_when_soffice_runs() -> None:
+            deadline = time.monotonic() + 30
+            while not seen and time.monotonic() < deadline:
+                seen.extend(pids_with_cmdline("kiosk-legacy-"))
+                time.sleep(0.05)
+            os.kill(pid, signal.SIGSEGV)
+
+        killer = threading.Thread(target=crash_when_soffice_runs)
+        killer.start()
+        try:
+            assert reject_reason(pool, path, limits) == "crashed"
+        finally:
+            killer.join()
+    assert seen, "LibreOffice never ran, so the test proved nothing"
+    deadline = time.monotonic() + 1.0  # killed, not left to finish (a conversion takes ~8 s)
+    while pids_with_cmdline("kiosk-legacy-") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids_with_cmdline("kiosk-legacy-") == []
