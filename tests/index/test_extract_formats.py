@@ -199,13 +199,35 @@ def test_txt_encodings(pool: ExtractorPool, tmp_path: Path, encoded: bytes, enco
     assert got.encoding in encodings
 
 
-def test_short_gbk_text_without_bom(pool: ExtractorPool, tmp_path: Path) -> None:
-    # A one-line GBK file is where charset detectors guess Big5 or Shift-JIS.
+@pytest.mark.parametrize("text", ["关于加强纳税信用建设的通知", "通知", "茅台"])
+def test_short_gbk_text_without_bom(pool: ExtractorPool, tmp_path: Path, text: str) -> None:
+    # Short GBK is where detectors guess Big5 or Shift-JIS, and '通知' / '茅台' in GBK
+    # are even valid UTF-8 (U+0368 U+05AA / é U+0328).
     path = tmp_path / "short.txt"
-    path.write_bytes("关于加强纳税信用建设的通知".encode("gbk"))
+    path.write_bytes(text.encode("gbk"))
     got = pool.extract(path, LIMITS)
-    assert got.text == "关于加强纳税信用建设的通知"
+    assert got.text == text
     assert got.encoding == "gb18030"
+
+
+@pytest.mark.parametrize(("text", "encoding"), [("Café au lait", "utf-8"), ("Привет", "utf-8")])
+def test_short_utf8_non_chinese_stays_utf8(pool: ExtractorPool, tmp_path: Path, text: str, encoding: str) -> None:
+    path = tmp_path / "short.txt"
+    path.write_bytes(text.encode(encoding))
+    got = pool.extract(path, LIMITS)
+    assert (got.text, got.encoding) == (text, "utf-8")
+
+
+def test_big5_is_not_read_as_gbk(pool: ExtractorPool, tmp_path: Path) -> None:
+    traditional = (
+        "關於加強個人所得稅納稅信用建設的通知。各省、自治區、直轄市社會信用體系建設牽頭部門，"
+        "國家稅務總局各省稅務局：為貫徹落實中華人民共和國個人所得稅法及其實施條例，現就有關事項通知如下。"
+    )
+    path = tmp_path / "big5.txt"
+    path.write_bytes(traditional.encode("big5"))
+    got = pool.extract(path, LIMITS)
+    assert got.text == traditional
+    assert got.encoding == "big5"
 
 
 def test_empty_and_blank_text_files(pool: ExtractorPool, tmp_path: Path) -> None:
@@ -289,6 +311,12 @@ weight: 1
         TITLE_397, "2019年 国家发展改革委办公厅 发布", SENTENCES_397[0], "详见信用中国网站",
         SENTENCES_397[5], "单位\t电话", "区税务局\t12366", "姓名：________",
     ]
+
+
+def test_markdown_with_front_matter_only_is_empty(pool: ExtractorPool, tmp_path: Path) -> None:
+    path = tmp_path / "_index.md"
+    path.write_text("---\nbookCollapseSection: true\n---", encoding="utf-8")
+    assert reject_reason(pool, path) == "empty"
 
 
 # -- OFD -----------------------------------------------------------------------------------------
