@@ -155,6 +155,13 @@ def test_docx_paragraphs_and_tables_in_order(pool: ExtractorPool, tmp_path: Path
     assert got.title_hint == TITLE_397
 
 
+def test_truncated_docx_is_corrupt(pool: ExtractorPool, tmp_path: Path) -> None:
+    data = make_docx(tmp_path / "full.docx", SENTENCES_397).read_bytes()
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    assert reject_reason(pool, cut) == "corrupt"
+
+
 def test_password_protected_docx_is_encrypted(pool: ExtractorPool, tmp_path: Path) -> None:
     pytest.importorskip("msoffcrypto", reason="msoffcrypto-tool (test extra) makes the encrypted DOCX")
     plain = make_docx(tmp_path / "plain.docx", [TITLE_397])
