@@ -512,3 +512,27 @@ def test_worker_crash_during_conversion_kills_libreoffice(tmp_path: Path, real_d
     while pids_with_cmdline("kiosk-legacy-") and time.monotonic() < deadline:
         time.sleep(0.05)
     assert pids_with_cmdline("kiosk-legacy-") == []
+
+
+def test_command_line_reports_text_and_rejections(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[extract]\nmax_pages = 1\n", encoding="utf-8")
+    txt = tmp_path / "a.txt"
+    txt.write_bytes(TITLE_397.encode("gbk"))
+    pdf = make_pdf(tmp_path / "two.pdf", [[TITLE_397], [DOC_NUMBER_397]])
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [sys.executable, "-m", "index.extract", "--json", "--config", str(config)]
+    ok = subprocess.run([*cmd, str(txt)], capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["pages"] == [TITLE_397]
+    bad = subprocess.run([*cmd, str(txt), str(pdf)], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1
+    answers = [json.loads(line) for line in bad.stdout.splitlines()]
+    assert [a["ok"] for a in answers] == [True, False]
+    assert answers[1]["reason"] == "too_many_pages"
+    assert answers[1]["reason_text"] == t("reject.too_many_pages")
