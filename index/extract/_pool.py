@@ -14,6 +14,7 @@ deadline.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -61,16 +62,20 @@ class _Worker:
         env["MALLOC_ARENA_MAX"] = "2"  # fewer 64 MiB malloc arenas counted against RLIMIT_AS
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PROJECT_ROOT, env.get("PYTHONPATH", "")) if p)
         env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "index.extract.worker", "--memory-mb", str(memory_mb)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            start_new_session=True,
-            close_fds=True,
-            env=env,
-            cwd="/",
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "index.extract.worker", "--memory-mb", str(memory_mb)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                start_new_session=True,
+                close_fds=True,
+                env=env,
+                cwd="/",
+            )
+        except OSError as exc:
+            self._stderr.close()
+            raise ExtractionError("crashed", f"cannot start the extraction worker: {exc}") from exc
         self.pid = self.proc.pid
         if self.proc.stdout is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
             with contextlib.suppress(OSError):  # fewer wake-ups for big answers
@@ -215,12 +220,14 @@ class _Worker:
         self.tasks += 1
         rid = self._next_id
         since = self._stderr.seek(0, os.SEEK_END)
-        request = {"id": rid, "path": os.fspath(path), "limits": limits.to_dict()}
+        # File names from a share may not be valid UTF-8 (GBK names): send the raw bytes.
+        raw_path = base64.b64encode(os.fsencode(path)).decode("ascii")
+        request = {"id": rid, "path_b64": raw_path, "limits": limits.to_dict()}
         start = time.monotonic()
         deadline = start + limits.timeout_s
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps(request, ensure_ascii=False).encode("utf-8") + b"\n")
+            self.proc.stdin.write(json.dumps(request).encode("ascii") + b"\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise self._died(since) from None
@@ -236,7 +243,7 @@ class _Worker:
         if reply.get("id") != rid:
             self.kill()
             raise ExtractionError("crashed", f"worker answered request {reply.get('id')} for {rid}")
-        log.debug("worker %d: %s in %.3f s", self.pid, path.name, time.monotonic() - start)
+        log.debug("worker %d: %r in %.3f s", self.pid, path.name, time.monotonic() - start)
         if reply.get("ok"):
             return Extracted(**reply["extracted"])
         raise ExtractionError(str(reply.get("reason", "crashed")), str(reply.get("detail", "")))
@@ -327,7 +334,7 @@ class ExtractorPool:
             if exc.reason in _REPLACE_AFTER or not worker.alive():
                 worker.kill()
                 keep = None
-            log.info("rejected %s: %s (%s)", path.name, exc.reason, exc.detail)
+            log.info("rejected %r: %s (%s)", path.name, exc.reason, exc.detail)
             raise
         except BaseException:
             worker.kill()

@@ -231,3 +231,12 @@ def test_in_process_extraction_matches_worker(tmp_path: Path) -> None:
     doc = make_docx(tmp_path / "d.docx", SENTENCES_397)
     with ExtractorPool(1) as pool:
         assert pool.extract(doc, ExtractLimits()) == extract_in_process(doc, ExtractLimits())
+
+
+def test_file_name_that_is_not_utf8(pool: ExtractorPool, tmp_path: Path) -> None:
+    # A GBK-encoded name, as a Windows share mounted without iocharset shows it.
+    raw = os.fsencode(tmp_path) + b"/" + "通知.txt".encode("gbk")
+    with open(raw, "wb") as fh:
+        fh.write(TITLE_397.encode("utf-8"))
+    path = Path(os.fsdecode(raw))
+    assert pool.extract(path, ExtractLimits()).text == TITLE_397
