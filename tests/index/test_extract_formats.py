@@ -432,7 +432,7 @@ def test_legacy_conversion_timeout_kills_libreoffice(pool: ExtractorPool, tmp_pa
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        assert reject_reason(pool, path, ExtractLimits(timeout_s=3.0)) == "timeout"
+        assert reject_reason(pool, path, ExtractLimits(timeout_s=1.0)) == "timeout"
     finally:
         stop.set()
         watcher.join()
