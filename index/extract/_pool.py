@@ -358,13 +358,17 @@ _default_lock = threading.Lock()
 
 
 def default_pool() -> ExtractorPool:
-    """The process-wide pool behind ``extract_file`` (one worker), stopped at exit."""
+    """The process-wide pool behind ``extract_file``, stopped at exit.
+
+    Up to two workers (one per core on a two-core terminal); the second is started
+    only when two threads extract at once, so a sequential caller has one process.
+    """
     global _default
     with _default_lock:
         if _default is None or _default._closed:
             import atexit
 
-            _default = ExtractorPool(1)
+            _default = ExtractorPool(max(1, min(2, os.cpu_count() or 1)))
             atexit.register(_default.close)
         return _default
 

@@ -473,6 +473,12 @@ def test_extract_file_uses_a_shared_worker(tmp_path: Path) -> None:
         assert len(started) == 1
         assert extract_file(path, LIMITS).text == TITLE_397
         assert set(child_pids()) - before == started  # the same worker served both files
+        # Two threads at once (as the sync does) get a second worker, no more.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(4) as ex:
+            assert list(ex.map(lambda _: extract_file(path, LIMITS).text, range(8))) == [TITLE_397] * 8
+        assert 1 <= len(set(child_pids()) - before) <= 2
     finally:
         shutdown()
     assert set(child_pids()) - before == set()
