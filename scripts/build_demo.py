@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -988,15 +989,22 @@ class Builder:
         dest = self.out / "规范性文件" / "扫描件" / "关于加强个人所得税纳税信用建设的通知（扫描件）.pdf"
         dest.parent.mkdir(parents=True, exist_ok=True)
         c = canvas.Canvas(str(dest), invariant=1)
-        for n in range(1, SCAN_PAGES + 1):
-            img = SOURCES / "govdoc-cn-397" / f"397_{n}.jpg"
-            reader = ImageReader(str(img))
-            w, h = reader.getSize()
-            page_w, page_h = w * 72 / 144, h * 72 / 144  # scanned at 144 dpi (US letter)
-            c.setPageSize((page_w, page_h))
-            c.drawImage(str(img), 0, 0, page_w, page_h)
-            c.showPage()
-        c.save()
+        # reportlab names an image object after the path it was given: a path relative to
+        # the images' folder keeps the PDF identical wherever the repository is checked out.
+        cwd = os.getcwd()
+        os.chdir(SOURCES / "govdoc-cn-397")
+        try:
+            for n in range(1, SCAN_PAGES + 1):
+                img = f"397_{n}.jpg"
+                reader = ImageReader(img)
+                w, h = reader.getSize()
+                page_w, page_h = w * 72 / 144, h * 72 / 144  # scanned at 144 dpi (US letter)
+                c.setPageSize((page_w, page_h))
+                c.drawImage(img, 0, 0, page_w, page_h)
+                c.showPage()
+            c.save()
+        finally:
+            os.chdir(cwd)
         write_sidecar(dest, {**SCAN_META, "发布日期": SCAN_META["成文日期"],
                              "索引号": "000014672/2019-00860", **self.review(0)})
 
