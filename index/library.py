@@ -183,19 +183,18 @@ class Library:
             if browse or sort == "newest":
                 results = s.search(q, filter=flt, limit=want, sortedby="date", reverse=True)
                 ranked = [(dict(r.fields()), 0.0) for r in results]
+                dropped = 0
             else:
                 results = s.search(q, filter=flt, limit=max(S.RERANK_DEPTH, want))
                 ranked = [(dict(r.fields()), r.score) for r in results]
-                total = len(results)
                 # The body index has bigrams without positions: check longer words really occur.
                 kept = [fs for fs in ranked if self._has_phrases(pq, fs[0])]
-                total -= len(ranked) - len(kept)
+                dropped = len(ranked) - len(kept)
                 ranked = sorted(kept, key=lambda fs: S.rank_key(pq, fs[0], fs[1]))
-            if browse or sort == "newest":
-                total = len(results)
+            total, facets = S.count_and_facets(s, q, flt, with_facets)
+            total = max(total - dropped, len(ranked))
             terms = pq.display_terms if not pq.doc_number else []
             hits = [self._hit(f, sc, terms) for f, sc in ranked[offset:want]]
-            facets = S.facet_counts(s, q, flt) if with_facets else {}
             suggestions: list[str] = []
             corrected = ""
             if total == 0 and pq.text:
@@ -203,7 +202,7 @@ class Library:
                 total = len(hits)
                 if not hits and len(pq.words) > 1 and pq.doc_number is None:
                     # Nothing has every word: rank what has some of them (questions in plain words).
-                    results = s.search(Q.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
+                    results = s.search(S.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
                     hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]
                     total = len(results)
                 suggestions = self._suggest(pq, flt)
@@ -220,7 +219,11 @@ class Library:
         missing = [w for w in long_words if w not in head]
         if not missing:
             return True
-        text = normalize("".join("".join(self._pages(fields.get("doc_id", fields["id"]))).split()))
+        raw = "".join("".join(self._pages(fields.get("doc_id", fields["id"]))).split())
+        missing = [w for w in missing if w not in raw]  # most text is already normal: skip the slow path
+        if not missing:
+            return True
+        text = normalize(raw)
         rec = self.catalogue.get(fields.get("doc_id", fields["id"]))
         if rec is not None:
             text += normalize(" ".join(rec.meta.keywords) + rec.meta.index_number)
@@ -298,7 +301,7 @@ class Library:
 
     def facets(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         with self._lock:
-            return S.facet_counts(self._searcher, Q.Term("unit", "doc"), S.filter_query(filters))
+            return S.count_and_facets(self._searcher, Q.Term("unit", "doc"), S.filter_query(filters))[1]
 
     def newest(self, n: int = 10) -> list[Hit]:
         return self.search("", limit=n, with_facets=False).hits
