@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def _pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return round(values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))], 2)
+    return round(values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))], 2)
 
 
 def _dir_mb(path: Path) -> float:

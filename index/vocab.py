@@ -10,6 +10,7 @@ pinyin without tones (``xinxigongkai``) and its initials (``xxgk``).
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,8 +34,7 @@ def document_words(title: str, issuer: str, topic: str, keywords: Iterable[str])
     words = set(search_words(title_n))
     # Two neighbouring words of the title make a compound people look for as one
     # (信息 + 公开 -> 信息公开, 停车 + 管理 -> 停车管理); it occurs in the title, so it finds it.
-    parts = [w for w in query_words(title_n)]
-    for a, b in zip(parts, parts[1:], strict=False):
+    for a, b in itertools.pairwise(query_words(title_n)):
         if len(a) >= 2 and len(b) >= 2 and len(a) + len(b) <= 6 and has_cjk(a) and has_cjk(b):
             words.add(a + b)
     for whole in (issuer, topic, *keywords):
