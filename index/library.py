@@ -373,14 +373,17 @@ class Library:
         return STATE_PENDING
 
     @contextmanager
-    def writer(self) -> Iterator[LibraryWriter]:
+    def writer(self, *, defer_index: bool = False) -> Iterator[LibraryWriter]:
+        """Catalogue changes in one transaction, then the index follows. ``defer_index``
+        leaves the index to a later ``apply_index_todo()`` or ``rebuild_index()`` (bulk loads)."""
         if not self.writable:
             raise LibraryError("library opened read-only")
         w = LibraryWriter(self)
         with self.catalogue.transaction() as conn:
             w.conn = conn
             yield w
-        self.apply_index_todo()
+        if not defer_index:
+            self.apply_index_todo()
         self._gc_copies(w.orphan_candidates)
 
     def apply_index_todo(self, *, merge: bool = False) -> int:
@@ -429,13 +432,17 @@ class Library:
             if rel not in referenced:
                 (self.root / rel).unlink(missing_ok=True)
 
-    def rebuild_index(self) -> int:
+    def rebuild_index(self, procs: int = 1) -> int:
         """Recreate the index from the catalogue into a new folder, then swap it in."""
         new = self.root / (INDEX_DIR + ".new")
         if new.exists():
             shutil.rmtree(new)
         ix = open_index(new, create=True)
-        writer = ix.writer(compound=False, limitmb=256)
+        procs = max(1, min(procs, os.cpu_count() or 1))
+        if procs > 1:  # Whoosh's MpWriter: analysis and segment writing on several cores
+            writer = ix.writer(procs=procs, limitmb=128, multisegment=True, compound=False)
+        else:
+            writer = ix.writer(compound=False, limitmb=256)
         n = 0
         try:
             for rec in self.catalogue.iter_documents(STATE_PUBLIC):
