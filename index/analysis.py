@@ -72,7 +72,7 @@ class NgramTokenizer(Tokenizer):
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = gram
+                t.original = gram  # type: ignore[attr-defined]
             if positions:
                 # Offsets as positions: consecutive bigrams of a phrase are 1 apart,
                 # and a unigram shares the position of the bigram starting there.
@@ -112,11 +112,11 @@ class WordTokenizer(Tokenizer):
 
 
 def NgramAnalyzer(unigrams: bool = False) -> Analyzer:
-    return NgramTokenizer(unigrams)
+    return NgramTokenizer(unigrams)  # type: ignore[return-value]  # a Tokenizer is a valid analyzer
 
 
 def WordAnalyzer() -> Analyzer:
-    return WordTokenizer()
+    return WordTokenizer()  # type: ignore[return-value]
 
 
 _jieba_ready = False

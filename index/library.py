@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,7 @@ class Library:
             q = S.build_query(pq)
             flt = S.filter_query(filters)
             browse = q is None
-            if browse:
+            if q is None:
                 q = Q.Term("unit", "doc")
             want = offset + limit
             if browse or sort == "newest":
@@ -424,10 +424,8 @@ class Library:
 
     def _gc_copies(self, candidates: set[str] | None) -> None:
         referenced = self.catalogue.referenced_copies()
-        if candidates is None:
-            files = (str(p.relative_to(self.root)) for p in (self.root / FILES_DIR).glob("*/*") if p.is_file())
-        else:
-            files = iter(candidates)
+        files: Iterable[str] = candidates if candidates is not None else (
+            str(p.relative_to(self.root)) for p in (self.root / FILES_DIR).glob("*/*") if p.is_file())
         for rel in files:
             if rel not in referenced:
                 (self.root / rel).unlink(missing_ok=True)

@@ -60,9 +60,9 @@ def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
     if looks_like_doc_number(text):
         pq.doc_number = parse_doc_number(text)
     if LATIN_QUERY.match(text) and not pq.doc_number:
-        words = vocab.segment(text)
-        if words:
-            pq.words, pq.from_pinyin = words, True
+        segmented = vocab.segment(text)
+        if segmented:
+            pq.words, pq.from_pinyin = segmented, True
             return pq
     words: list[str] = []
     for n, part in enumerate(_QUOTES.split(text)):

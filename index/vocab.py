@@ -155,4 +155,5 @@ class Vocabulary:
                 cand = (count + cost, neg_df - e.df, [*path, e.word])
                 if best[j] is None or cand[:2] < best[j][:2]:  # type: ignore[index]
                     best[j] = cand
-        return best[n][2] if best[n] else None
+        last = best[n]
+        return last[2] if last else None
