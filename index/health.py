@@ -367,8 +367,33 @@ def systemd_running() -> bool:
     return Path("/run/systemd/system").is_dir()
 
 
+# The sync daemon writes its status twice: always into the library (this name, as in
+# index.sync.status.LOCAL_STATUS_NAME) and, when writable, to the share for ``kiosk fleet``.
+LOCAL_STATUS_NAME = "sync-status.json"
+
+
 def status_file(config: Config, terminal_id: str | None = None) -> Path:
+    """This terminal's status file on the share."""
     return Path(config["share.path"]) / config["sync.status_dir"] / f"{terminal_id or config['terminal.id']}.json"
+
+
+def status_files(config: Config) -> list[Path]:
+    """Where to look for this terminal's sync status, best first."""
+    return [Path(config["library.path"]) / LOCAL_STATUS_NAME, status_file(config)]
+
+
+def read_sync_status(config: Config) -> tuple[Path | None, dict[str, Any] | None]:
+    """The newest readable status record of this terminal (local copy or share)."""
+    best: tuple[Path | None, dict[str, Any] | None, float] = (None, None, -math.inf)
+    for path in status_files(config):
+        status = read_status(path)
+        if status is None:
+            continue
+        written = parse_time(status.get("written_at"))
+        stamp = written if written is not None else -1e18
+        if best[1] is None or stamp > best[2]:
+            best = (path, status, stamp)
+    return best[0], best[1]
 
 
 def parse_time(value: Any) -> float | None:
@@ -400,11 +425,12 @@ def check_sync(config: Config, now: float | None = None) -> Check:
             return _fail("sync", "inactive", data, unit=SYNC_UNIT, state=state)
     else:
         data["unit_state"] = "no systemd"
-    path = status_file(config)
+    path, status = read_sync_status(config)
+    if status is None or path is None:
+        tried = " / ".join(str(p) for p in status_files(config))
+        data["status_files"] = tried
+        return _fail("sync", "no_status", data, path=tried)
     data["status_file"] = str(path)
-    status = read_status(path)
-    if status is None:
-        return _fail("sync", "no_status", data, path=str(path))
     written = parse_time(status.get("written_at"))
     if written is None:
         return _fail("sync", "bad_status", data, path=str(path))
@@ -493,7 +519,7 @@ def collect_metrics(config: Config, now: float | None = None) -> dict[str, float
     """The ``kiosk_*`` figures; NaN where a figure is not known."""
     now = time.time() if now is None else now
     nan = math.nan
-    status = read_status(status_file(config)) or {}
+    status = read_sync_status(config)[1] or {}
     last_sync = parse_time(status.get("last_sync_at"))
     written = parse_time(status.get("written_at"))
     metrics = {
