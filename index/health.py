@@ -78,12 +78,12 @@ class Check:
         return out
 
 
-def _ok(name: str, key: str, data: dict[str, Any] | None = None, **params: Any) -> Check:
-    return Check(name, True, t(f"doctor.{name}.{key}", **params), "", data or {})
+def _ok(name: str, msg: str, data: dict[str, Any] | None = None, **params: Any) -> Check:
+    return Check(name, True, t(f"doctor.{name}.{msg}", **params), "", data or {})
 
 
-def _fail(name: str, key: str, data: dict[str, Any] | None = None, **params: Any) -> Check:
-    return Check(name, False, t(f"doctor.{name}.{key}", **params), t(f"doctor.{name}.{key}_fix", **params), data or {})
+def _fail(name: str, msg: str, data: dict[str, Any] | None = None, **params: Any) -> Check:
+    return Check(name, False, t(f"doctor.{name}.{msg}", **params), t(f"doctor.{name}.{msg}_fix", **params), data or {})
 
 
 def _run(cmd: list[str], timeout: float = SLOW_CALL_S) -> subprocess.CompletedProcess[str] | None:
