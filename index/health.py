@@ -129,7 +129,7 @@ def load_config_checked(path: str | Path | None) -> tuple[Config, Check]:
         defaults = Config({s.name: s.default for s in SETTINGS}, None)
         data = {"path": shown, "error": str(exc), **{k: v for k, v in exc.params.items() if isinstance(v, str)}}
         if exc.params.get("nearest"):
-            return defaults, _fail("config", "unknown_key", data, path=shown, key=exc.params.get("key", ""),
+            return defaults, _fail("config", "unknown_key", data, path=shown, setting=exc.params.get("key", ""),
                                    nearest=exc.params["nearest"])
         if exc.params.get("path") and not Path(exc.params["path"]).exists():
             return defaults, _fail("config", "missing", data, path=shown)
