@@ -262,6 +262,14 @@ def check_library(config: Config) -> Check:
     data: dict[str, Any] = {"path": str(root)}
     if not root.is_dir():
         return _fail("library", "missing", data, path=str(root))
+    catalogue = root / "catalogue.sqlite"  # index.library.CATALOGUE_NAME
+    if not catalogue.is_file():
+        return _fail("library", "no_catalogue", data, path=str(catalogue))
+    owner = root.stat().st_uid
+    if os.geteuid() == 0 and owner != 0:
+        # A technician runs the doctor with sudo: opening the catalogue as root could leave
+        # root-owned SQLite side files the sync (the library's owner) cannot open later.
+        return _check_library_as(owner, root.stat().st_gid, config)
     try:
         from index.library import Library
     except ImportError:
@@ -282,6 +290,21 @@ def check_library(config: Config) -> Check:
     if not (root / "index").is_dir():
         return _fail("library", "index_corrupt", data, detail="index/ missing")
     return _ok("library", "ok_files", data, path=str(root))
+
+
+def _check_library_as(uid: int, gid: int, config: Config) -> Check:
+    """Run the library check in a child process as the library's owner."""
+    args = [sys.executable, "-m", "index.health", "library", str(config.source or ""), config["library.path"]]
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "HOME": "/", "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False, user=uid, group=gid,
+                              extra_groups=[], env=env, cwd="/")
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        return Check(**result)
+    except (OSError, ValueError, IndexError, TypeError, subprocess.TimeoutExpired) as exc:
+        return _fail("library", "catalogue_corrupt", {"path": config["library.path"], "error": str(exc)},
+                     path=config["library.path"], detail=f"check as uid {uid} failed: {exc}")
 
 
 def _check_library_core(library_cls: Any, root: Path, config: Config, data: dict[str, Any]) -> Check:
@@ -595,3 +618,18 @@ def write_textfile(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m index.health library CONFIG LIBRARY``: one check as JSON (run as another user)."""
+    if len(argv) != 3 or argv[0] != "library":
+        print("usage: python -m index.health library CONFIG LIBRARY", file=sys.stderr)
+        return 2
+    config = load_config(argv[1] or None).with_overrides({"library.path": argv[2]})
+    check = check_library(config)
+    print(json.dumps(asdict(check), ensure_ascii=False, default=str))
+    return 0 if check.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

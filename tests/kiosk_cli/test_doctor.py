@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -200,3 +202,47 @@ def test_display_with_x_server_reports_the_renderer(terminal: Terminal) -> None:
     check = health.check_display()
     assert check.ok, check.message
     assert check.data["renderer"] and check.data["version"]
+
+
+def test_root_checks_the_library_as_its_owner(terminal: Terminal) -> None:
+    """sudo kiosk doctor must not leave root-owned SQLite files the sync user cannot open."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to hand the library to another user")
+    nobody = 65534
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import whoosh"], user=nobody, group=nobody,
+                               capture_output=True, check=False, cwd="/")
+    except PermissionError:
+        probe = None
+    if probe is None or probe.returncode != 0:
+        pytest.skip(f"this Python ({sys.executable}) cannot be run by another user here (e.g. under /root)")
+    place = Path(tempfile.mkdtemp(dir="/var/tmp", prefix="kiosk-doctor-"))
+    try:
+        place.chmod(0o755)
+        shutil.copytree(terminal.library, place / "library")
+        for side in ("catalogue.sqlite-wal", "catalogue.sqlite-shm"):
+            (place / "library" / side).unlink(missing_ok=True)
+        for path in [place / "library", *(place / "library").rglob("*")]:
+            os.chown(path, nobody, nobody)
+        config = place / "kiosk.toml"
+        config.write_text("\n".join(line for line in terminal.config.read_text(encoding="utf-8").splitlines()
+                                    if not line.startswith("library.path"))
+                          + f'\nlibrary.path = "{place / "library"}"\n', encoding="utf-8")
+        config.chmod(0o644)
+        check = health.check_library(load_config(config))
+        assert check.ok, check.message
+        assert check.data["counts"]["public"] == 1
+        owners = {p.name: p.stat().st_uid for p in (place / "library").iterdir()}
+        assert set(owners.values()) == {nobody}, owners
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
+
+
+def test_library_never_synced(terminal: Terminal) -> None:
+    shutil.rmtree(terminal.library)
+    terminal.library.mkdir()
+    library = health.check_library(load_config(terminal.config))
+    assert not library.ok and "catalogue.sqlite" in library.message and "systemctl start" in library.fix
+    shutil.rmtree(terminal.library)
+    library = health.check_library(load_config(terminal.config))
+    assert not library.ok and "不存在" in library.message
