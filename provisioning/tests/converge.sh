@@ -65,7 +65,7 @@ step "build the app wheel"
 rm -rf "$WORK/src" "$WORK/dist"; mkdir -p "$WORK/src" "$WORK/dist"
 git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/src"
 [ -f "$WORK/src/README.md" ] || echo "Reading Room Kiosk" > "$WORK/src/README.md"
-"$PYTHON" -m pip wheel --quiet --no-deps --no-build-isolation -w "$WORK/dist" "$WORK/src"
+"$PYTHON" -m pip wheel --quiet --no-deps -w "$WORK/dist" "$WORK/src"
 WHEEL="$(ls "$WORK"/dist/*.whl)"
 echo "$WHEEL"
 
