@@ -7,6 +7,7 @@ into a bootstrapped Debian root is provisioning/tests/converge.sh (slow, not run
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -59,11 +60,16 @@ def test_ansible_lint_production_profile() -> None:
 
 # -- rendering -----------------------------------------------------------------------------
 
-def role_defaults() -> dict[str, Any]:
+@functools.cache
+def _role_defaults() -> dict[str, Any]:
     values: dict[str, Any] = {}
     for role in ROLE_NAMES:
         values.update(yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text(encoding="utf-8")) or {})
     return values
+
+
+def role_defaults() -> dict[str, Any]:
+    return dict(_role_defaults())
 
 
 def escape_unit(path: str) -> str:
@@ -220,7 +226,7 @@ def test_a_mistyped_extra_setting_is_refused_with_the_nearest_name() -> None:
 
 def test_reboot_slots_are_staggered_inside_the_window() -> None:
     slots = {}
-    for n in range(40):
+    for n in range(24):
         reboot = render("kiosk_lockdown/52reading-room-kiosk.j2", kiosk_terminal_id=f"hall{n % 4}-t{n:02d}",
                         kiosk_reboot_window_start="01:30", kiosk_reboot_window_minutes=90)
         hhmm = re.search(r'Automatic-Reboot-Time "(\d\d):(\d\d)"', reboot)
@@ -232,7 +238,7 @@ def test_reboot_slots_are_staggered_inside_the_window() -> None:
         upgrade = re.search(r"OnCalendar=\*-\*-\* (\d\d):(\d\d)", timer)
         assert upgrade and (int(upgrade[1]) * 60 + int(upgrade[2])) == minute - 60
         slots[n] = minute
-    assert len(set(slots.values())) >= 25, "terminals should not all reboot at the same minute"
+    assert len(set(slots.values())) >= 15, "terminals should not all reboot at the same minute"
     again = render("kiosk_lockdown/52reading-room-kiosk.j2", kiosk_terminal_id="hall0-t00",
                    kiosk_reboot_window_start="01:30", kiosk_reboot_window_minutes=90)
     assert f'"{slots[0] // 60:02d}:{slots[0] % 60:02d}"' in again  # stable between runs (idempotent)
