@@ -27,9 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from index.catalogue import Catalogue
 from index.config import DEFAULT_CONFIG_PATH, SETTINGS, Config, load_config
-from index.errors import ConfigError
+from index.errors import ConfigError, IndexCorrupt, LibraryError
+from index.fonts import SHIPPED_FONT, SYSTEM_FALLBACK, find_cjk_font
+from index.library import CATALOGUE_NAME, Library
 from index.messages import t
+from index.models import STATE_PENDING, STATE_PUBLIC
 
 log = logging.getLogger("index.health")
 
@@ -38,14 +42,6 @@ SYNC_UNIT = "reading-room-kiosk-sync.service"
 APP_UNIT = "reading-room-kiosk-app.service"
 METRICS_FILE = "reading-room-kiosk.prom"
 
-# Fonts the app can use when app.font_path is empty, in order (the same order as
-# index.fonts.find_cjk_font: the shipped single-face Noto Sans CJK SC, then Debian's
-# WenQuanYi Micro Hei, whose first face is Chinese).
-_REPO_ROOT = Path(__file__).resolve().parent.parent
-FONT_CANDIDATES = (
-    _REPO_ROOT / "assets" / "fonts" / "NotoSansCJKsc-Regular.otf",
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-)
 # Characters every screen needs; 门 直 骨 also differ between Chinese and Japanese faces.
 FONT_SAMPLE = "现行文件查阅档案馆门直骨返回首页"
 SLOW_CALL_S = 10.0
@@ -181,33 +177,14 @@ def check_display(env: dict[str, str] | None = None) -> Check:
 # -- font ------------------------------------------------------------------------------
 
 
-def find_font(font_path: str) -> Path:
-    """The font the app will use; the same rule as ``index.fonts.find_cjk_font``."""
-    try:
-        from index.fonts import find_cjk_font
-    except ImportError:
-        find_cjk_font = None
-    if find_cjk_font is not None:
-        return Path(find_cjk_font(font_path))
-    if font_path:
-        path = Path(font_path)
-        if not path.is_file():
-            raise ConfigError(f"app.font_path: font file {path} does not exist", key="app.font_path")
-        return path
-    for candidate in FONT_CANDIDATES:
-        if candidate.is_file():
-            return candidate
-    raise ConfigError("no Chinese font found", key="app.font_path")
-
-
 def check_font(config: Config) -> Check:
     configured = config["app.font_path"]
     try:
-        path = find_font(configured)
+        path = find_cjk_font(configured)
     except ConfigError:
         if configured:
             return _fail("font", "missing", {"path": configured}, path=configured)
-        return _fail("font", "none", {"candidates": [str(p) for p in FONT_CANDIDATES]})
+        return _fail("font", "none", {"candidates": [str(SHIPPED_FONT), str(SYSTEM_FALLBACK)]})
     try:
         from fontTools.ttLib import TTFont
     except ImportError:  # pragma: no cover - fontTools is a dependency
@@ -262,7 +239,7 @@ def check_library(config: Config) -> Check:
     data: dict[str, Any] = {"path": str(root)}
     if not root.is_dir():
         return _fail("library", "missing", data, path=str(root))
-    catalogue = root / "catalogue.sqlite"  # index.library.CATALOGUE_NAME
+    catalogue = root / CATALOGUE_NAME
     if not catalogue.is_file():
         return _fail("library", "no_catalogue", data, path=str(catalogue))
     owner = root.stat().st_uid
@@ -271,25 +248,21 @@ def check_library(config: Config) -> Check:
         # root-owned SQLite side files the sync (the library's owner) cannot open later.
         return _check_library_as(owner, root.stat().st_gid, config)
     try:
-        from index.library import Library
-    except ImportError:
-        Library = None  # the core library has not landed: check the files directly
-    if Library is not None:
-        return _check_library_core(Library, root, config, data)
-    catalogue = root / "catalogue.sqlite"
-    if not catalogue.is_file():
-        return _fail("library", "no_catalogue", data, path=str(catalogue))
-    try:
-        with sqlite3.connect(f"file:{catalogue}?mode=ro", uri=True, timeout=5) as db:
-            verdict = db.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.Error as exc:
-        verdict = str(exc)
-    if verdict != "ok":
-        return _fail("library", "catalogue_corrupt", {**data, "error": verdict}, path=str(catalogue),
-                     detail=verdict)
-    if not (root / "index").is_dir():
-        return _fail("library", "index_corrupt", data, detail="index/ missing")
-    return _ok("library", "ok_files", data, path=str(root))
+        with Library.open(root, config) as library:
+            counts = library.counts()
+            differences = list(library.check_index())
+    except IndexCorrupt as exc:
+        return _fail("library", "index_corrupt", {**data, "error": str(exc)}, detail=str(exc))
+    except (LibraryError, sqlite3.Error, OSError) as exc:
+        return _fail("library", "catalogue_corrupt", {**data, "error": str(exc)}, path=str(root), detail=str(exc))
+    except Exception as exc:  # a damaged Whoosh index raises its own exception types
+        return _fail("library", "index_corrupt", {**data, "error": f"{type(exc).__name__}: {exc}"},
+                     detail=f"{type(exc).__name__}: {exc}")
+    data.update(counts=counts, differences=[str(d) for d in differences[:20]])
+    if differences:
+        return _fail("library", "disagree", data, count=len(differences), first=str(differences[0]))
+    return _ok("library", "ok", data, path=str(root), public=counts.get("public", 0),
+               pending=counts.get("pending", 0), rejected=counts.get("rejected", 0))
 
 
 def _check_library_as(uid: int, gid: int, config: Config) -> Check:
@@ -305,27 +278,6 @@ def _check_library_as(uid: int, gid: int, config: Config) -> Check:
     except (OSError, ValueError, IndexError, TypeError, subprocess.TimeoutExpired) as exc:
         return _fail("library", "catalogue_corrupt", {"path": config["library.path"], "error": str(exc)},
                      path=config["library.path"], detail=f"check as uid {uid} failed: {exc}")
-
-
-def _check_library_core(library_cls: Any, root: Path, config: Config, data: dict[str, Any]) -> Check:
-    from index.errors import IndexCorrupt, LibraryError
-
-    try:
-        with library_cls.open(root, config) as library:
-            counts = library.counts()
-            differences = list(library.check_index())
-    except IndexCorrupt as exc:
-        return _fail("library", "index_corrupt", {**data, "error": str(exc)}, detail=str(exc))
-    except (LibraryError, sqlite3.Error, OSError) as exc:
-        return _fail("library", "catalogue_corrupt", {**data, "error": str(exc)}, path=str(root), detail=str(exc))
-    except Exception as exc:  # a damaged Whoosh index raises its own exception types
-        return _fail("library", "index_corrupt", {**data, "error": f"{type(exc).__name__}: {exc}"},
-                     detail=f"{type(exc).__name__}: {exc}")
-    data.update(counts=counts, differences=[str(d) for d in differences[:20]])
-    if differences:
-        return _fail("library", "disagree", data, count=len(differences), first=str(differences[0]))
-    return _ok("library", "ok", data, path=str(root), public=counts.get("public", 0),
-               pending=counts.get("pending", 0), rejected=counts.get("rejected", 0))
 
 
 # -- disk ------------------------------------------------------------------------------
@@ -555,7 +507,7 @@ def collect_metrics(config: Config, now: float | None = None) -> dict[str, float
         "kiosk_rejected_files": float(status.get("rejected_count", nan)) if status else nan,
         "kiosk_app_up": float(app_running()),
     }
-    counts = _library_counts(Path(config["library.path"]), config)
+    counts = _library_counts(Path(config["library.path"]))
     if counts is not None:  # the library on this disk is the better source
         metrics["kiosk_public_documents"] = float(counts.get("public", nan))
         metrics["kiosk_pending_review"] = float(counts.get("pending", nan))
@@ -563,19 +515,24 @@ def collect_metrics(config: Config, now: float | None = None) -> dict[str, float
     return metrics
 
 
-def _library_counts(root: Path, config: Config) -> dict[str, int] | None:
-    if not root.is_dir():
+def _library_counts(root: Path) -> dict[str, int] | None:
+    """Counts straight from the catalogue (read-only, cheap enough for a one-minute timer)."""
+    path = root / CATALOGUE_NAME
+    if not path.is_file():
         return None
     try:
-        from index.library import Library
-    except ImportError:
+        catalogue = Catalogue(path, readonly=True)
+    except sqlite3.Error as exc:
+        log.warning("cannot read counts from %s: %s", path, exc)
         return None
     try:
-        with Library.open(root, config) as library:
-            return dict(library.counts())
-    except Exception as exc:  # a broken library must not stop the other metrics
-        log.warning("cannot read counts from %s: %s", root, exc)
+        return {"public": catalogue.count(STATE_PUBLIC), "pending": catalogue.count(STATE_PENDING),
+                "rejected": len(catalogue.rejections())}
+    except sqlite3.Error as exc:  # a broken catalogue must not stop the other metrics
+        log.warning("cannot read counts from %s: %s", path, exc)
         return None
+    finally:
+        catalogue.close()
 
 
 METRIC_HELP = {
