@@ -46,8 +46,12 @@ else
     tar -cf "$WORK/bookworm-minbase.tar" -C "$ROOT" .
 fi
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-# The host's CA bundle (it may know a proxy's CA) for pip inside the root.
-cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/ssl/host-ca.crt"
+# The host's local CAs (a network proxy's) for pip inside the root.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    mkdir -p "$ROOT/usr/local/share/ca-certificates"
+    cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    chroot "$ROOT" update-ca-certificates >/dev/null 2>&1 || true
+fi
 for fs in proc sys dev dev/pts; do
     mkdir -p "$ROOT/$fs"
     case $fs in
@@ -89,7 +93,6 @@ terminals:
       kiosk_admin_pin_hash: "$PIN_HASH"
       kiosk_orientation: portrait
       kiosk_wheel: "$WHEEL"
-      kiosk_pip_extra_args: "--cert /etc/ssl/host-ca.crt"
 EOF
 
 converge() {
