@@ -164,7 +164,7 @@ def test_sync_unit_is_notify_with_watchdog_and_never_gives_up() -> None:
     unit = render("kiosk_sync/reading-room-kiosk-sync.service.j2", kiosk_sync_watchdog_s=90)
     lines = set(unit.splitlines())
     for expected in ("Type=notify", "NotifyAccess=main", "WatchdogSec=90", "Restart=always", "StartLimitIntervalSec=0",
-                     "User=kiosk"):
+                     "User=kiosk", "TimeoutStartSec=infinity"):
         assert expected in lines, expected
     exec_start = next(x for x in lines if x.startswith("ExecStart="))
     assert exec_start.split("=", 1)[1].split() == [
