@@ -110,7 +110,7 @@ check() {  # check "what" command...
     if "${@:2}" >/dev/null 2>&1; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
 }
 in_root() { chroot "$ROOT" "$@"; }
-mode_of() { stat -c '%a %U:%G' "$ROOT$1"; }
+mode_of() { chroot "$ROOT" stat -c '%a %U:%G' "$1"; }
 share_unit="$(systemd-escape --path --suffix=mount /mnt/archive-share)"
 status_unit="$(systemd-escape --path --suffix=mount /mnt/archive-share/.kiosk-status)"
 check "kiosk user exists, no password, no login shell" \
@@ -138,7 +138,7 @@ check "no gettys on other VTs (NAutoVTs=0)" grep -q '^NAutoVTs=0' "$ROOT/etc/sys
 check "reboot slot set" grep -q 'Automatic-Reboot-Time "[0-9][0-9]:[0-9][0-9]"' "$ROOT/etc/apt/apt.conf.d/52reading-room-kiosk"
 check "cage, fonts, cifs-utils, node_exporter installed" \
     in_root dpkg-query -W cage fonts-wqy-microhei cifs-utils prometheus-node-exporter unattended-upgrades
-check "textfile dir writable by kiosk" test "$(stat -c '%a %G' "$ROOT/var/lib/prometheus/node-exporter")" = "775 kiosk"
+check "textfile dir writable by kiosk" test "$(chroot "$ROOT" stat -c '%a %G' /var/lib/prometheus/node-exporter)" = "775 kiosk"
 check "systemd-analyze verify of the installed units" \
     sh -c "cd '$ROOT/etc/systemd/system' && SYSTEMD_LOG_LEVEL=err systemd-analyze verify --root='$ROOT' reading-room-kiosk-sync.service reading-room-kiosk-metrics.service reading-room-kiosk-metrics.timer reading-room-kiosk-app.service"
 echo "--- kiosk doctor inside the root (no share, no systemd: failures expected, the config must pass)"
