@@ -11,11 +11,25 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from index.errors import ShareUnavailable
-from index.health import parse_time
+
+
+def parse_time(value: Any) -> float | None:
+    """Seconds since the epoch for an ISO 8601 time with a zone; None for anything else."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.timestamp()
+
 
 SCHEMA = 1
 _REQUIRED: dict[str, type | tuple[type, ...]] = {

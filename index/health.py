@@ -23,13 +23,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from index.catalogue import Catalogue
 from index.config import DEFAULT_CONFIG_PATH, SETTINGS, Config, load_config
 from index.errors import ConfigError, IndexCorrupt, LibraryError
+from index.fleet import parse_time
 from index.fonts import SHIPPED_FONT, SYSTEM_FALLBACK, find_cjk_font
 from index.library import CATALOGUE_NAME, Library
 from index.messages import t
@@ -369,19 +369,6 @@ def read_sync_status(config: Config) -> tuple[Path | None, dict[str, Any] | None
         if best[1] is None or stamp > best[2]:
             best = (path, status, stamp)
     return best[0], best[1]
-
-
-def parse_time(value: Any) -> float | None:
-    """Seconds since the epoch for an ISO 8601 time with a zone; None for anything else."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.timestamp()
 
 
 def read_status(path: Path) -> dict[str, Any] | None:
