@@ -147,6 +147,27 @@ check "doctor: config and font pass" sh -c "chroot '$ROOT' runuser -u kiosk -- /
 check "metrics written atomically as kiosk" \
     sh -c "chroot '$ROOT' runuser -u kiosk -- /usr/local/bin/kiosk --config /etc/reading-room-kiosk/kiosk.toml metrics && grep -Eq '^kiosk_app_up{terminal=\"hall1-t07\"} [01]$' '$ROOT/var/lib/prometheus/node-exporter/reading-room-kiosk.prom'"
 
+# A library made by the kiosk user (as the sync would), then `sudo kiosk doctor`: the library check
+# must pass and leave no root-owned file in the library (it runs as the library's owner).
+cat > "$ROOT/tmp/make_library.py" <<'PY'
+import hashlib, pathlib
+from index.config import load_config
+from index.library import Library
+from index.models import DocumentMeta, Extracted
+config = load_config("/etc/reading-room-kiosk/kiosk.toml")
+text = "关于进一步规范政府信息公开工作的通知"
+data = text.encode()
+checksum = hashlib.sha256(data).hexdigest()
+with Library.open(config["library.path"], config, writable=True) as lib:
+    copy = lib.copy_path_for(checksum, ".txt")
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(data)
+    meta = DocumentMeta(kind="规范性文件", title=text, reviewer="王审", review_date="2024-02-28")
+    with lib.writer() as w:
+        w.add_or_update("规范性文件/通知.txt", copy, checksum, len(data), 0.0, Extracted([text], 1, True, "txt"), meta)
+PY
+check "library made by the kiosk user" in_root runuser -u kiosk -- /opt/reading-room-kiosk/venv/bin/python /tmp/make_library.py
+check "doctor as root: library ok, nothing in it owned by root" sh -c "chroot '$ROOT' /usr/local/bin/kiosk doctor --json | '$PYTHON' -c 'import json,sys; d={c[\"name\"]:c for c in json.load(sys.stdin)[\"checks\"]}; assert d[\"library\"][\"ok\"], d[\"library\"]' && test -z \"\$(find '$ROOT/var/lib/reading-room-kiosk/library' -uid 0)\""
 grep -v '^#' "$ROOT/var/lib/prometheus/node-exporter/reading-room-kiosk.prom" 2>/dev/null | sed 's/^/    /' || true
 # (kiosk_app_up reads /proc, which inside the chroot is the host's: a `kiosk app` running on the host counts.)
 
