@@ -55,6 +55,7 @@ __all__ = [
     "family_key",
     "is_trusted_folder",
     "metadata_inputs",
+    "metadata_signature",
     "normalize_validity",
     "parse_date",
     "parse_gazette_contents",
@@ -128,10 +129,13 @@ _LIGHT = {**_ZW, 0x3000: " ", **{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)}, **{0xFF41 + i: 0x61 + i for i in range(26)}}
 
 
+_NEEDS_LIGHT = re.compile("[\u3000\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u200b-\u200d\u2060\ufeff]")
+
+
 def _light(text: str) -> str:
     """Full-width digits/letters to ASCII, zero-width characters out; Chinese punctuation kept
     (titles are shown as written: （试行） stays full-width)."""
-    return text.translate(_LIGHT)
+    return text.translate(_LIGHT) if _NEEDS_LIGHT.search(text) else text
 
 
 def _squash(text: str) -> str:
@@ -444,11 +448,12 @@ _TITLE_ENDINGS = (
     "通知", "决定", "意见", "办法", "规定", "通报", "批复", "公告", "通告", "函", "报告", "请示",
     "纪要", "方案", "规划", "细则", "条例", "命令", "令", "议案", "决议", "规则", "守则", "标准",
     "计划", "要点", "指引", "目录", "清单", "复函", "答复", "实施意见", "指导意见", "公报", "章程",
+    "法", "解释", "纲要", "准则", "制度",
 )
 _TITLE_TAIL = re.compile(r"(?:[(（](?:试行|暂行|草案|征求意见稿|\d{4}年(?:修订|修正)?|修订|修正)[)）])$")
 _NOISE_LINE = re.compile(
-    r"^(?:[-—–_=·•\s]*\d+[-—–_=·•\s]*|第\s*\d+\s*页.*|共\s*\d+\s*页|字号[:：]?\s*大\s*中\s*小|.*扫一扫.*|"
-    r"选择字体.*|打印本页|关闭窗口|浏览次数.*|【?(?:打印|关闭|收藏)】?|<!--.*-->|[*#>\s]*|附件\s*\d*[:：]?)$"
+    r"^(?:[-—–_=·•\s]*\d+[-—–_=·•\s]*|[-—–_=*·•\s]{3,}|第\s*\d+\s*页.*|共\s*\d+\s*页|字号[:：]?\s*大\s*中\s*小|.*扫一扫.*|"
+    r"选择字体.*|打印本页|关闭窗口|浏览次数.*|.*(?:当前位置|您的位置|现在的位置).*|.*[>›»].*[>›»].*|【?(?:打印|关闭|收藏)】?|<!--.*-->|[*#>\s]*|附件\s*\d*[:：]?)$"
 )
 _LABELS_IN_TEXT = (
     "索引号", "主题分类", "发布机构", "发文机关", "成文日期", "发布日期", "发文日期", "文号", "发文字号",
@@ -472,16 +477,22 @@ _VALIDITY_MARK = re.compile(
     r"|[\[【(（［]\s*(已废止|已失效|已修订|已修正|废止|失效)\s*[\]】)）］]$"
 )
 _NPC_ISSUER = re.compile(
-    r"([\u4e00-\u9fff]{2,12}?)第[一二三四五六七八九十]+届(人民代表大会常务委员会|人民代表大会)"
+    r"([\u4e00-\u9fff]{2,12}?)第?[一二三四五六七八九十]+届(人民代表大会常务委员会|人大常委会|人民代表大会)"
 )
 _LAW_EVENT = re.compile(r"(通过|修正|修订|批准|公布|发布)")
 
 
+_SPACE = re.compile(r"\s")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff〔〕()《》、])\s+(?=[\u4e00-\u9fff〔〕()《》、\d])")
+_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=[\u4e00-\u9fff〔〕号年月日])")
+
+
 def _clean_line(line: str) -> str:
     line = _light(line).strip()
-    # PDF text spaces CJK characters apart ("税务 总局 办 公厅 文件"): close those gaps.
-    line = re.sub(r"(?<=[\u4e00-\u9fff〔〕()《》、])\s+(?=[\u4e00-\u9fff〔〕()《》、\d])", "", line)
-    line = re.sub(r"(?<=\d)\s+(?=[\u4e00-\u9fff〔〕号年月日])", "", line)
+    if _SPACE.search(line):
+        # PDF text spaces CJK characters apart ("税务 总局 办 公厅 文件"): close those gaps.
+        line = _CJK_GAP.sub("", line)
+        line = _DIGIT_GAP.sub("", line)
     return line.strip()
 
 
@@ -515,6 +526,8 @@ def _labelled_fields(head: list[str]) -> dict[str, str]:
 
 
 def _is_doc_number_line(line: str) -> bool:
+    if len(line) > 60 or "号" not in line:
+        return False
     line = re.split(r"签发人[:：]", line)[0].strip()
     dn = parse_doc_number(line)
     if dn is None:
@@ -562,11 +575,15 @@ def _title_from_lines(lines: list[str]) -> tuple[str, int]:
                     break
                 continue
             continue
-        squashed = _squash(line)
+        squashed = _squash(line).lstrip("#")
         if squashed.endswith((":", "：")) and title_parts:
             break  # the addressees (主送机关)
+        if title_parts and (_DATE_ARABIC.match(squashed) or _DATE_CN.match(squashed)):
+            break  # "2018年3月20日第十三届全国人民代表大会…通过" under a law's title
         if not title_parts and _is_redhead(line) and not _ends_title(squashed):
             continue
+        if not title_parts and re.match(r"^[\u4e00-\u9fff]{2,6}[:：]", squashed):
+            continue  # 发布时间：… 来源：… lines of saved web pages
         if title_parts and (
             "。" in squashed or len(squashed) > 60 or re.search(r"[:：]", squashed) or len(line.split()) >= 3
         ):
@@ -587,10 +604,24 @@ def _title_from_lines(lines: list[str]) -> tuple[str, int]:
     return (title if len(title) <= 120 else ""), doc_line
 
 
+# Endings after which a title is surely complete; after the others (办法, 法, 方案…) a wrapped
+# title may go on: "…关于印发《…办法》" + "的通知", "…城市管理执法" + "工作的意见".
+_FINAL_ENDINGS = ("通知", "决定", "意见", "通报", "批复", "公告", "通告", "函", "报告", "请示", "纪要", "命令",
+                  "议案", "决议", "复函", "答复")
+
+
 def _continues_title(title: str, nxt: str) -> bool:
-    """``…关于印发《…办法》`` + ``的通知``: the next line finishes a title that ended early."""
-    return len(nxt) <= 12 and _ends_title(nxt) and not nxt.endswith((":", "：")) and (
-        title.endswith(("》", "办法", "规定", "意见", "方案", "细则", "条例")) and nxt.startswith("的")
+    """The next line finishes a title that only seemed to end (see _FINAL_ENDINGS)."""
+    if _TITLE_TAIL.sub("", title).rstrip("》\"”'").endswith(_FINAL_ENDINGS) and not title.endswith("》"):
+        return False
+    return (
+        len(nxt) <= 30
+        and _ends_title(nxt)
+        and not nxt.endswith((":", "："))
+        and not _is_doc_number_line(nxt)
+        and not _DATE_ARABIC.match(nxt)
+        and "。" not in nxt
+        and not (_is_redhead(nxt) and not nxt.startswith("的"))
     )
 
 
@@ -639,34 +670,62 @@ def _issuer_from_title(title: str) -> str:
     return ""
 
 
+def _law_issuer(event_text: str) -> str:
+    """Who adopted a law, from the words after the date of ``… 通过/公布``."""
+    text = _squash(event_text)
+    names: list[str] = []
+    for m in re.finditer(r"第?[一二三四五六七八九十]+届全国人民代表大会(常务委员会)?", text):
+        names.append("全国人民代表大会" + (m.group(1) or ""))
+    if not names:
+        for m in _NPC_ISSUER.finditer(text):
+            body = "人民代表大会常务委员会" if m.group(2) in ("人民代表大会常务委员会", "人大常委会") else "人民代表大会"
+            names.append(m.group(1) + body)
+    for m in re.finditer(r"(最高人民法院|最高人民检察院)(?:审判委员会|第[一二三四五六七八九十]+届检察委员会|检察委员会)", text):
+        names.append(m.group(1))
+    if not names:
+        order = re.search(r"([\u4e00-\u9fff]{2,20}?)令第\d+号", text)
+        if order:
+            names.append(order.group(1))
+    if not names and "国务院" in text:
+        names.append("国务院")
+    unique: list[str] = []
+    for name in names:
+        if name not in unique:
+            unique.append(name)
+    return "、".join(unique)
+
+
 def _law_fields(lines: list[str], text: str) -> dict[str, Any]:
     """lawrefbook Markdown: ``# title``, then dated lines ``2013年2月19日 … 通过`` before the body."""
     out: dict[str, Any] = {"kind": "法律法规"}
     title = lines[0].lstrip("#").strip()
     if title:
         out["title"] = title
-    events: list[tuple[str, str, str]] = []  # (iso, event, line)
+    events: list[tuple[str, str, str]] = []  # (iso, event, text after the date)
     for line in lines[1:12]:
         if line.startswith("<!--") or line.startswith("第一条") or line.startswith("第一章"):
             break
         m = _DATE_ARABIC.search(line) or _DATE_CN.search(line)
-        ev = _LAW_EVENT.search(line)
-        if m and ev and m.start() < 3:
-            iso = parse_date(m.group(0))
-            if iso:
-                events.append((iso, ev.group(1), line))
+        if not m or m.start() >= 3:
+            continue
+        rest = line[m.end():]
+        iso = parse_date(m.group(0))
+        if not iso:
+            continue
+        if re.fullmatch(r"\s*(?:起)?(?:施行|实施|生效)\s*", rest):
+            out["effective_date"] = iso
+            continue
+        ev = _LAW_EVENT.search(rest)
+        if ev:
+            events.append((iso, ev.group(1), rest))
     if events:
         out["written_date"] = events[0][0]  # first adoption (通过)
         # The file name's date (lawrefbook: "条例(2020-01-17).md") is the publication of the
         # version at hand; the latest dated event is only a fallback (see derive_metadata).
         out["_latest_date"] = max(events)[0]
-        first_line = events[0][2]
-        after_date = first_line[(_DATE_ARABIC.search(first_line) or _DATE_CN.search(first_line)).end():]  # type: ignore[union-attr]
-        npc = _NPC_ISSUER.search(after_date.strip())
-        if npc:
-            out["issuer"] = npc.group(1) + npc.group(2)
-        elif "国务院" in first_line:
-            out["issuer"] = "国务院"
+        issuer = _law_issuer(events[0][2])
+        if issuer:
+            out["issuer"] = issuer
     return out
 
 
@@ -677,10 +736,17 @@ def _text_fields(extracted: Extracted) -> dict[str, Any]:
         return out
     text = extracted.text
     head_text = "\n".join(pages[:2])[:6000]
+    if extracted.format == "md":
+        head_text = re.sub(r"\A\s*---\n.*?\n---\s*\n", "", head_text, flags=re.S)  # YAML front matter
     head = _lines(head_text)
     if not head:
         return out
 
+    cover = "".join(_squash(line) for line in head[:6])
+    issue = _GAZETTE_ISSUE.search(cover)
+    if "公报" in cover and issue and 1900 <= int(issue.group(1)) <= 2100 and int(issue.group(2)) > 0:
+        out["gazette_year"], out["gazette_issue"] = int(issue.group(1)), int(issue.group(2))
+        out["kind"] = "政府公报"
     if extracted.format == "md" and head[0].startswith("#"):
         out.update(_law_fields(head, text))
     else:
@@ -725,7 +791,7 @@ def _text_fields(extracted: Extracted) -> dict[str, Any]:
             orgs = [re.sub(r"文件$", "", r) for r in red if re.sub(r"文件$", "", r)]
             if orgs:
                 out["issuer"] = "、".join(orgs)
-    squashed_text = _squash(_nfkc(text[-20000:]))
+    squashed_text = _squash(_light(text[-20000:]))
     m = _EFFECTIVE.search(squashed_text)
     if m and "effective_date" not in out:
         iso = parse_date(m.group("date"))
@@ -980,7 +1046,9 @@ def assign_families(docs: list[tuple[str, DocumentMeta]]) -> dict[str, tuple[str
     validity is not stated explicitly (sidecar, spreadsheet or a marker in the text):
     the newest is current (有效, ""), older ones are 已修订 and point to the newest as
     ``title（doc_number）``. Documents without a date, or families whose newest date is
-    shared by two documents with different 文号, are left alone.
+    shared by two documents with different 文号, are left alone. A document whose validity
+    an earlier pass set (``sources["validity"] == "family"``) but that no longer belongs to
+    a family (the newer version left the share) is given back (有效, "").
     """
     groups: dict[tuple[str, str], list[tuple[str, DocumentMeta]]] = {}
     for key, meta in docs:
@@ -1006,7 +1074,24 @@ def assign_families(docs: list[tuple[str, DocumentMeta]]) -> dict[str, tuple[str
                 result[key] = (CURRENT_VALIDITY, "")
             else:
                 result[key] = ("已修订", pointer)
+    for key, meta in docs:
+        if key not in result and meta.sources.get("validity") == "family":
+            result[key] = (CURRENT_VALIDITY, "")
     return result
+
+
+def metadata_signature(document: Path) -> str:
+    """Changes when the document's sidecar or folder catalogue changes (mtime and size of
+    each possible file, "-" when absent): store it with the document, re-derive on change."""
+    parts: list[str] = []
+    for candidate in (sidecar_path(document), *(document.parent / name for name in CATALOGUE_NAMES)):
+        try:
+            st = candidate.stat()
+        except OSError:
+            parts.append("-")
+        else:
+            parts.append(f"{st.st_mtime_ns}/{st.st_size}")
+    return ":".join(parts)
 
 
 # -- review -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import os
 import re
 import shutil
 import sys
@@ -98,6 +99,7 @@ NATIONAL = [
     ("发票管理办法(2023-07-20)", "html", {"主题分类": "财政、金融、审计"}),
     ("基本农田保护条例(2011-01-08)", "txt", None),
     ("专利代理条例(2018-11-06)", "docx", None),
+    ("政府信息公开条例(2019-04-03)", "pdf", {"主题分类": "综合政务", "主题词": "信息公开；政务公开"}),
 ]
 
 # 政府公报/2012: four issues of a district gazette, each a compilation of real texts.
@@ -988,15 +990,22 @@ class Builder:
         dest = self.out / "规范性文件" / "扫描件" / "关于加强个人所得税纳税信用建设的通知（扫描件）.pdf"
         dest.parent.mkdir(parents=True, exist_ok=True)
         c = canvas.Canvas(str(dest), invariant=1)
-        for n in range(1, SCAN_PAGES + 1):
-            img = SOURCES / "govdoc-cn-397" / f"397_{n}.jpg"
-            reader = ImageReader(str(img))
-            w, h = reader.getSize()
-            page_w, page_h = w * 72 / 144, h * 72 / 144  # scanned at 144 dpi (US letter)
-            c.setPageSize((page_w, page_h))
-            c.drawImage(str(img), 0, 0, page_w, page_h)
-            c.showPage()
-        c.save()
+        # reportlab names an image object after the path it was given: a path relative to
+        # the images' folder keeps the PDF identical wherever the repository is checked out.
+        cwd = os.getcwd()
+        os.chdir(SOURCES / "govdoc-cn-397")
+        try:
+            for n in range(1, SCAN_PAGES + 1):
+                img = f"397_{n}.jpg"
+                reader = ImageReader(img)
+                w, h = reader.getSize()
+                page_w, page_h = w * 72 / 144, h * 72 / 144  # scanned at 144 dpi (US letter)
+                c.setPageSize((page_w, page_h))
+                c.drawImage(img, 0, 0, page_w, page_h)
+                c.showPage()
+            c.save()
+        finally:
+            os.chdir(cwd)
         write_sidecar(dest, {**SCAN_META, "发布日期": SCAN_META["成文日期"],
                              "索引号": "000014672/2019-00860", **self.review(0)})
 

@@ -8,7 +8,7 @@ from index.errors import ExtractionError
 from index.extract._text import decode_text
 from index.models import Extracted
 
-_FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TAG = re.compile(r"</?[A-Za-z][^>\n]*>")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")

@@ -14,6 +14,7 @@ deadline.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import fcntl
 import json
@@ -61,16 +62,20 @@ class _Worker:
         env["MALLOC_ARENA_MAX"] = "2"  # fewer 64 MiB malloc arenas counted against RLIMIT_AS
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_PROJECT_ROOT, env.get("PYTHONPATH", "")) if p)
         env["PYTHONUNBUFFERED"] = "1"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "index.extract.worker", "--memory-mb", str(memory_mb)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            start_new_session=True,
-            close_fds=True,
-            env=env,
-            cwd="/",
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "index.extract.worker", "--memory-mb", str(memory_mb)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                start_new_session=True,
+                close_fds=True,
+                env=env,
+                cwd="/",
+            )
+        except OSError as exc:
+            self._stderr.close()
+            raise ExtractionError("crashed", f"cannot start the extraction worker: {exc}") from exc
         self.pid = self.proc.pid
         if self.proc.stdout is not None and hasattr(fcntl, "F_SETPIPE_SZ"):
             with contextlib.suppress(OSError):  # fewer wake-ups for big answers
@@ -128,21 +133,32 @@ class _Worker:
         return data[-4000:].decode("utf-8", "replace")
 
     def _reap(self) -> tuple[int | None, int]:
-        """Wait for the exited worker; return (exit code, peak RSS in KiB) from wait4()."""
+        """Wait for the exited worker; return (exit code, peak RSS in KiB) from wait4().
+
+        The dead leader is left unreaped (WNOWAIT) while the rest of its process group
+        (a LibreOffice child, say) is killed, so its group id cannot have been reused.
+        """
         deadline = time.monotonic() + _EXIT_GRACE_S
         while True:
             try:
-                pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+                exited = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:  # already reaped by Popen
                 return self.proc.returncode, 0
-            if pid == self.pid:
-                code = os.waitstatus_to_exitcode(status)
-                self.proc.returncode = code
-                return code, usage.ru_maxrss
+            if exited is not None:
+                break
             if time.monotonic() > deadline:
                 self.kill()  # closed its output but did not exit
                 return self.proc.returncode, 0
             time.sleep(0.01)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        try:
+            _, status, usage = os.wait4(self.pid, 0)
+        except ChildProcessError:
+            return self.proc.returncode, 0
+        code = os.waitstatus_to_exitcode(status)
+        self.proc.returncode = code
+        return code, usage.ru_maxrss
 
     def _died(self, since: int) -> ExtractionError:
         """Turn the worker's death into a rejection reason: out_of_memory or crashed.
@@ -204,12 +220,14 @@ class _Worker:
         self.tasks += 1
         rid = self._next_id
         since = self._stderr.seek(0, os.SEEK_END)
-        request = {"id": rid, "path": os.fspath(path), "limits": limits.to_dict()}
+        # File names from a share may not be valid UTF-8 (GBK names): send the raw bytes.
+        raw_path = base64.b64encode(os.fsencode(path)).decode("ascii")
+        request = {"id": rid, "path_b64": raw_path, "limits": limits.to_dict()}
         start = time.monotonic()
         deadline = start + limits.timeout_s
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps(request, ensure_ascii=False).encode("utf-8") + b"\n")
+            self.proc.stdin.write(json.dumps(request).encode("ascii") + b"\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise self._died(since) from None
@@ -225,7 +243,7 @@ class _Worker:
         if reply.get("id") != rid:
             self.kill()
             raise ExtractionError("crashed", f"worker answered request {reply.get('id')} for {rid}")
-        log.debug("worker %d: %s in %.3f s", self.pid, path.name, time.monotonic() - start)
+        log.debug("worker %d: %r in %.3f s", self.pid, path.name, time.monotonic() - start)
         if reply.get("ok"):
             return Extracted(**reply["extracted"])
         raise ExtractionError(str(reply.get("reason", "crashed")), str(reply.get("detail", "")))
@@ -316,7 +334,7 @@ class ExtractorPool:
             if exc.reason in _REPLACE_AFTER or not worker.alive():
                 worker.kill()
                 keep = None
-            log.info("rejected %s: %s (%s)", path.name, exc.reason, exc.detail)
+            log.info("rejected %r: %s (%s)", path.name, exc.reason, exc.detail)
             raise
         except BaseException:
             worker.kill()
@@ -340,13 +358,17 @@ _default_lock = threading.Lock()
 
 
 def default_pool() -> ExtractorPool:
-    """The process-wide pool behind ``extract_file`` (one worker), stopped at exit."""
+    """The process-wide pool behind ``extract_file``, stopped at exit.
+
+    Up to two workers (one per core on a two-core terminal); the second is started
+    only when two threads extract at once, so a sequential caller has one process.
+    """
     global _default
     with _default_lock:
         if _default is None or _default._closed:
             import atexit
 
-            _default = ExtractorPool(1)
+            _default = ExtractorPool(max(1, min(2, os.cpu_count() or 1)))
             atexit.register(_default.close)
         return _default
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+import unicodedata
 
 from index.errors import ExtractionError
 from index.models import Extracted
@@ -57,6 +58,28 @@ def _plausible(text: str) -> bool:
     return hans < 20 or _common_han_share(text) >= 0.6
 
 
+def _gbk_posing_as_utf8(text: str, data: bytes) -> bool:
+    """Short GBK text can be valid UTF-8 by accident ('通知' = CD A8 D6 AA = U+0368 U+05AA).
+
+    Chinese in UTF-8 takes three bytes a character; such accidents only yield two-byte
+    characters (U+0080-U+07FF), and among them combining marks, Hebrew, Arabic or C1
+    controls, which no Chinese document holds. Then GB18030 wins if it reads as common hanzi.
+    """
+    if len(data) > 4096 or not any(ord(ch) > 0x7F for ch in text) or any(ord(ch) >= 0x800 for ch in text):
+        return False
+    odd = any(
+        0x80 <= ord(ch) <= 0x9F or 0x590 <= ord(ch) <= 0x7FF or unicodedata.category(ch).startswith("M")
+        for ch in text
+    )
+    if not odd:
+        return False
+    try:
+        as_gb = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return bool(_HAN.search(as_gb)) and _common_han_share(as_gb) >= 0.6
+
+
 def _utf16_without_bom(sample: bytes) -> str | None:
     """'utf-16-le'/'utf-16-be' when zero bytes sit on one side only (ASCII digits, newlines)."""
     if len(sample) < 8:
@@ -82,10 +105,11 @@ def detect_encoding(data: bytes) -> str:
             return codec
     sample = data[:_SAMPLE]
     try:
-        data.decode("utf-8")
-        return "utf-8"
+        as_utf8 = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return "gb18030" if _gbk_posing_as_utf8(as_utf8, data) else "utf-8"
     utf16 = _utf16_without_bom(sample)
     if utf16:
         return utf16

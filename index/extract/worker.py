@@ -1,6 +1,7 @@
 """The extraction worker: ``python -m index.extract.worker --memory-mb N``.
 
-Reads one JSON request per line on stdin ({"id", "path", "limits"}) and answers
+Reads one JSON request per line on stdin ({"id", "path_b64", "limits"}; the path's
+raw bytes in base64, since names on a share need not be UTF-8) and answers
 one JSON line on its private copy of stdout ({"id", "ok", "extracted"} or
 {"id", "ok": false, "reason", "detail"}). File descriptor 1 is pointed at
 stderr, so nothing a library prints can corrupt the protocol. The address-space
@@ -11,6 +12,7 @@ process runs at a lower CPU priority than the touchscreen app.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import logging
@@ -60,7 +62,8 @@ def _handle(request: dict[str, Any]) -> dict[str, Any]:
     rid = request.get("id")
     try:
         limits = ExtractLimits.from_dict(request["limits"])
-        extracted = extract_in_process(Path(request["path"]), limits)
+        path = Path(os.fsdecode(base64.b64decode(request["path_b64"])))
+        extracted = extract_in_process(path, limits)
         return {"id": rid, "ok": True, "extracted": asdict(extracted)}
     except ExtractionError as exc:
         return {"id": rid, "ok": False, "reason": exc.reason, "detail": exc.detail}

@@ -6,6 +6,8 @@ import codecs
 import difflib
 import re
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,13 +21,14 @@ from tests.fixtures.documents import (
     DOC_NUMBER_397,
     SENTENCES_397,
     TITLE_397,
+    encrypt_docx,
     encrypt_pdf,
     make_docx,
     make_pdf,
     make_scan_pdf,
 )
 from tests.fixtures.ofd import make_ofd
-from tests.fixtures.processes import child_pids
+from tests.fixtures.processes import child_pids, pids_with_cmdline
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
@@ -152,6 +155,21 @@ def test_docx_paragraphs_and_tables_in_order(pool: ExtractorPool, tmp_path: Path
     assert got.title_hint == TITLE_397
 
 
+def test_truncated_docx_is_corrupt(pool: ExtractorPool, tmp_path: Path) -> None:
+    data = make_docx(tmp_path / "full.docx", SENTENCES_397).read_bytes()
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    assert reject_reason(pool, cut) == "corrupt"
+
+
+def test_password_protected_docx_is_encrypted(pool: ExtractorPool, tmp_path: Path) -> None:
+    pytest.importorskip("msoffcrypto", reason="msoffcrypto-tool (test extra) makes the encrypted DOCX")
+    plain = make_docx(tmp_path / "plain.docx", [TITLE_397])
+    locked = encrypt_docx(plain, tmp_path / "locked.docx", password="pw123")
+    assert locked.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    assert reject_reason(pool, locked) == "encrypted"
+
+
 def test_docx_that_is_really_a_pdf_is_wrong_type(pool: ExtractorPool, tmp_path: Path) -> None:
     fake = tmp_path / "notice.docx"
     fake.write_bytes(make_pdf(tmp_path / "n.pdf", [[TITLE_397]]).read_bytes())
@@ -188,13 +206,35 @@ def test_txt_encodings(pool: ExtractorPool, tmp_path: Path, encoded: bytes, enco
     assert got.encoding in encodings
 
 
-def test_short_gbk_text_without_bom(pool: ExtractorPool, tmp_path: Path) -> None:
-    # A one-line GBK file is where charset detectors guess Big5 or Shift-JIS.
+@pytest.mark.parametrize("text", ["关于加强纳税信用建设的通知", "通知", "茅台"])
+def test_short_gbk_text_without_bom(pool: ExtractorPool, tmp_path: Path, text: str) -> None:
+    # Short GBK is where detectors guess Big5 or Shift-JIS, and '通知' / '茅台' in GBK
+    # are even valid UTF-8 (U+0368 U+05AA / é U+0328).
     path = tmp_path / "short.txt"
-    path.write_bytes("关于加强纳税信用建设的通知".encode("gbk"))
+    path.write_bytes(text.encode("gbk"))
     got = pool.extract(path, LIMITS)
-    assert got.text == "关于加强纳税信用建设的通知"
+    assert got.text == text
     assert got.encoding == "gb18030"
+
+
+@pytest.mark.parametrize(("text", "encoding"), [("Café au lait", "utf-8"), ("Привет", "utf-8")])
+def test_short_utf8_non_chinese_stays_utf8(pool: ExtractorPool, tmp_path: Path, text: str, encoding: str) -> None:
+    path = tmp_path / "short.txt"
+    path.write_bytes(text.encode(encoding))
+    got = pool.extract(path, LIMITS)
+    assert (got.text, got.encoding) == (text, "utf-8")
+
+
+def test_big5_is_not_read_as_gbk(pool: ExtractorPool, tmp_path: Path) -> None:
+    traditional = (
+        "關於加強個人所得稅納稅信用建設的通知。各省、自治區、直轄市社會信用體系建設牽頭部門，"
+        "國家稅務總局各省稅務局：為貫徹落實中華人民共和國個人所得稅法及其實施條例，現就有關事項通知如下。"
+    )
+    path = tmp_path / "big5.txt"
+    path.write_bytes(traditional.encode("big5"))
+    got = pool.extract(path, LIMITS)
+    assert got.text == traditional
+    assert got.encoding == "big5"
 
 
 def test_empty_and_blank_text_files(pool: ExtractorPool, tmp_path: Path) -> None:
@@ -280,6 +320,12 @@ weight: 1
     ]
 
 
+def test_markdown_with_front_matter_only_is_empty(pool: ExtractorPool, tmp_path: Path) -> None:
+    path = tmp_path / "_index.md"
+    path.write_text("---\nbookCollapseSection: true\n---", encoding="utf-8")
+    assert reject_reason(pool, path) == "empty"
+
+
 # -- OFD -----------------------------------------------------------------------------------------
 
 def test_ofd_pages_in_document_order(pool: ExtractorPool, tmp_path: Path) -> None:
@@ -336,23 +382,65 @@ def test_docx_saved_with_doc_name_is_read(pool: ExtractorPool, tmp_path: Path) -
     assert got.format == "doc" and got.text == TITLE_397
 
 
-@pytest.mark.skipif(find_converter("auto") is None, reason="LibreOffice (soffice) is not installed")
-def test_legacy_doc_with_libreoffice(pool: ExtractorPool, tmp_path: Path) -> None:
+needs_soffice = pytest.mark.skipif(find_converter("auto") is None, reason="LibreOffice (soffice) is not installed")
+
+
+@pytest.fixture(scope="module")
+def real_doc(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Word 97-2003 .doc written by LibreOffice from a python-docx file."""
     import subprocess
 
     soffice = find_converter("auto")
-    assert soffice
-    src = make_docx(tmp_path / "src.docx", [TITLE_397, SENTENCES_397[1]])
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    tmp = tmp_path_factory.mktemp("legacy")
+    src = make_docx(tmp / "src.docx", [TITLE_397, SENTENCES_397[1]])
     subprocess.run(
-        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-         "--convert-to", "doc", "--outdir", str(tmp_path / "out"), str(src)],
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp}/profile",
+         "--convert-to", "doc", "--outdir", str(tmp / "out"), str(src)],
         check=True, capture_output=True, timeout=120,
     )
-    doc = tmp_path / "out" / "src.doc"
+    doc = tmp / "out" / "src.doc"
     assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
-    got = pool.extract(doc, ExtractLimits(timeout_s=120.0))
-    assert got.format == "doc"
+    return doc
+
+
+@pytest.mark.slow
+@needs_soffice
+@pytest.mark.parametrize("suffix", [".doc", ".wps"])
+def test_legacy_with_libreoffice(pool: ExtractorPool, tmp_path: Path, real_doc: Path, suffix: str) -> None:
+    path = tmp_path / f"old{suffix}"
+    shutil.copy(real_doc, path)
+    got = pool.extract(path, ExtractLimits(timeout_s=120.0))
+    assert got.format == suffix[1:]
     assert squash(got.text) == squash(TITLE_397 + SENTENCES_397[1])
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_legacy_conversion_timeout_kills_libreoffice(pool: ExtractorPool, tmp_path: Path, real_doc: Path) -> None:
+    path = tmp_path / "old.doc"
+    shutil.copy(real_doc, path)
+    seen: set[int] = set()
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.update(pids_with_cmdline("kiosk-legacy-"))
+            stop.wait(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        assert reject_reason(pool, path, ExtractLimits(timeout_s=1.0)) == "timeout"
+    finally:
+        stop.set()
+        watcher.join()
+    assert seen, "LibreOffice never ran, so the test proved nothing"
+    deadline = time.monotonic() + 1.0  # killed, not left to finish (a conversion takes ~8 s)
+    while pids_with_cmdline("kiosk-legacy-") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids_with_cmdline("kiosk-legacy-") == []  # soffice died with the worker's process group
 
 
 def test_unsupported_suffix(pool: ExtractorPool, tmp_path: Path) -> None:
@@ -385,6 +473,72 @@ def test_extract_file_uses_a_shared_worker(tmp_path: Path) -> None:
         assert len(started) == 1
         assert extract_file(path, LIMITS).text == TITLE_397
         assert set(child_pids()) - before == started  # the same worker served both files
+        # Two threads at once (as the sync does) get a second worker, no more.
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(4) as ex:
+            assert list(ex.map(lambda _: extract_file(path, LIMITS).text, range(8))) == [TITLE_397] * 8
+        assert 1 <= len(set(child_pids()) - before) <= 2
     finally:
         shutdown()
     assert set(child_pids()) - before == set()
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_worker_crash_during_conversion_kills_libreoffice(tmp_path: Path, real_doc: Path) -> None:
+    import os
+    import signal
+
+    path = tmp_path / "old.doc"
+    shutil.copy(real_doc, path)
+    probe = tmp_path / "probe.txt"
+    probe.write_text(TITLE_397, encoding="utf-8")
+    limits = ExtractLimits(timeout_s=60.0)
+    with ExtractorPool(1) as pool:
+        pool.extract(probe, limits)
+        (pid,) = pool.worker_pids()
+        seen: list[int] = []
+
+        def crash_when_soffice_runs() -> None:
+            deadline = time.monotonic() + 30
+            while not seen and time.monotonic() < deadline:
+                seen.extend(pids_with_cmdline("kiosk-legacy-"))
+                time.sleep(0.05)
+            os.kill(pid, signal.SIGSEGV)
+
+        killer = threading.Thread(target=crash_when_soffice_runs)
+        killer.start()
+        try:
+            assert reject_reason(pool, path, limits) == "crashed"
+        finally:
+            killer.join()
+    assert seen, "LibreOffice never ran, so the test proved nothing"
+    deadline = time.monotonic() + 1.0  # killed, not left to finish (a conversion takes ~8 s)
+    while pids_with_cmdline("kiosk-legacy-") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pids_with_cmdline("kiosk-legacy-") == []
+
+
+def test_command_line_reports_text_and_rejections(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[extract]\nmax_pages = 1\n", encoding="utf-8")
+    txt = tmp_path / "a.txt"
+    txt.write_bytes(TITLE_397.encode("gbk"))
+    pdf = make_pdf(tmp_path / "two.pdf", [[TITLE_397], [DOC_NUMBER_397]])
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    cmd = [sys.executable, "-m", "index.extract", "--json", "--config", str(config)]
+    ok = subprocess.run([*cmd, str(txt)], capture_output=True, text=True, env=env, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["pages"] == [TITLE_397]
+    bad = subprocess.run([*cmd, str(txt), str(pdf)], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1
+    answers = [json.loads(line) for line in bad.stdout.splitlines()]
+    assert [a["ok"] for a in answers] == [True, False]
+    assert answers[1]["reason"] == "too_many_pages"
+    assert answers[1]["reason_text"] == t("reject.too_many_pages")

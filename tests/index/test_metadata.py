@@ -109,6 +109,29 @@ def test_red_head_notice_gives_title_number_issuer_and_dates(tmp_path: Path, con
     assert meta.sources["validity"] == "default"
 
 
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("威海市人民政府文件\n威政发〔2013〕5号\n威海市人民政府关于加强城市管理执法\n工作的意见\n各区市人民政府：\n正文。",
+         "威海市人民政府关于加强城市管理执法工作的意见"),
+        ("威海市人民政府关于印发《威海市养犬管理办法》\n的通知\n各区市：\n正文。", "威海市人民政府关于印发《威海市养犬管理办法》的通知"),
+        ("威海市养犬管理办法\n第一章　总则\n第一条　为了规范养犬行为，制定本办法。", "威海市养犬管理办法"),
+        ("威海市人民政府关于做好防汛工作的通知\n威海市人民政府办公室\n各区市：", "威海市人民政府关于做好防汛工作的通知"),
+        ("中华人民共和国监察法\n2018年3月20日第十三届全国人民代表大会第一次会议通过\n", "中华人民共和国监察法"),
+        ("字号：大 中 小\n打印本页\n【已废止】关于加强保险业宣传工作的通知\n各保监局：", "关于加强保险业宣传工作的通知"),
+        ("现将有关事项通知如下。各单位要认真落实，确保工作取得实效。", ""),
+        ("首页 > 政务公开 > 政策文件\n发布时间：2013-02-19 来源：市政府办公室\n威海市人民政府关于做好防汛工作的通知\n各区市：",
+         "威海市人民政府关于做好防汛工作的通知"),
+    ],
+)
+def test_title_lines(tmp_path: Path, config: Any, text: str, title: str) -> None:
+    meta = derive_metadata("杂项/无题.txt", tmp_path, _extracted(text), config)
+    if title:
+        assert (meta.title, meta.sources["title"]) == (title, "text")
+    else:  # no title in the text: the file name stands in
+        assert (meta.title, meta.sources["title"]) == ("无题", "path")
+
+
 @pytest.mark.needs_shared
 @pytest.mark.parametrize("fmt", ["txt", "pdf"])
 def test_govdoc_397_against_its_labels(shared_corpus: Path, config: Any, fmt: str) -> None:
@@ -392,6 +415,15 @@ def test_gazette_issue_gets_contents_through_derive(tmp_path: Path, config: Any)
     assert [i.page for i in meta.contents] == [3, 5, 6]
 
 
+def test_gazette_cover_in_the_text_names_year_and_issue(tmp_path: Path, config: Any) -> None:
+    pages = _gazette_pages()
+    extracted = Extracted(pages=pages, page_count=len(pages), has_text=True, format="pdf")
+    meta = derive_metadata("杂项/scan0001.pdf", tmp_path, extracted, config)
+    assert (meta.kind, meta.gazette_year, meta.gazette_issue) == ("政府公报", 2013, 2)
+    assert meta.sources["gazette_issue"] == "text" and meta.title == "威海市人民政府公报2013年第2期"
+    assert len(meta.contents) == 3
+
+
 def test_no_contents_page_gives_no_items() -> None:
     assert parse_gazette_contents(["第一页\n正文", "第二页"]) == []
 
@@ -416,6 +448,27 @@ def test_families_mark_older_versions() -> None:
     result = assign_families(docs)
     pointer = "威海市养犬管理办法（2020年修订）（威政字〔2020〕1号）"
     assert result == {"v2020": ("有效", ""), "v2015": ("已修订", pointer), "v2010": ("已修订", pointer)}
+
+
+def test_family_mark_is_undone_when_the_newer_version_leaves() -> None:
+    old = _meta("威海市养犬管理办法", "2010-03-01", "威政字〔2010〕3号")
+    new = _meta("威海市养犬管理办法", "2015-06-01", "威政字〔2015〕12号")
+    first = assign_families([("old", old), ("new", new)])
+    assert first["old"] == ("已修订", "威海市养犬管理办法（威政字〔2015〕12号）")
+    old.validity, old.replaced_by = first["old"]
+    old.sources["validity"] = "family"  # as the sync records it
+    assert assign_families([("old", old)]) == {"old": ("有效", "")}
+
+
+def test_metadata_signature_follows_sidecar_and_catalogues(tmp_path: Path) -> None:
+    document = tmp_path / "通知.pdf"
+    document.write_bytes(b"x")
+    before = md.metadata_signature(document)
+    (tmp_path / "catalog.xlsx").write_bytes(b"not yet a workbook")
+    with_catalogue = md.metadata_signature(document)
+    assert with_catalogue != before
+    (tmp_path / "通知.pdf.json").write_text("{}", encoding="utf-8")
+    assert md.metadata_signature(document) not in (before, with_catalogue)
 
 
 def test_same_newest_date_with_different_numbers_is_left_alone() -> None:
