@@ -459,8 +459,9 @@ def run_checks(config_path: str | Path | None, *, now: float | None = None,
 # -- metrics for node_exporter's textfile collector ---------------------------------------
 
 
-def app_running(proc_root: Path = Path("/proc")) -> bool:
-    """Whether a ``kiosk app`` process is running on this machine."""
+def app_pids(proc_root: Path = Path("/proc")) -> list[int]:
+    """Process ids of running ``kiosk app`` processes on this machine."""
+    pids = []
     for entry in proc_root.iterdir():
         if not entry.name.isdigit():
             continue
@@ -473,8 +474,13 @@ def app_running(proc_root: Path = Path("/proc")) -> bool:
             continue
         before = names[: names.index("app")]
         if any(Path(a).name == "kiosk" for a in before) or ("-m" in before and "kiosk" in before):
-            return True
-    return False
+            pids.append(int(entry.name))
+    return pids
+
+
+def app_running(proc_root: Path = Path("/proc")) -> bool:
+    """Whether a ``kiosk app`` process is running on this machine."""
+    return bool(app_pids(proc_root))
 
 
 def collect_metrics(config: Config, now: float | None = None) -> dict[str, float]:
