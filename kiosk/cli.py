@@ -19,7 +19,7 @@ from index.config import load_config
 from index.errors import ConfigError, KioskError
 
 COMMANDS = (
-    "search", "candidates", "sync", "index", "status", "app", "doctor", "fleet", "report", "hash_pin",
+    "search", "candidates", "sync", "index", "status", "app", "doctor", "fleet", "metrics", "report", "hash_pin",
 )
 
 
@@ -55,7 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     try:
-        config = load_config(args.config)
+        try:
+            config = load_config(args.config)
+        except ConfigError:
+            if not getattr(args, "config_optional", False):
+                raise
+            config = None  # a command that reports a broken configuration itself (doctor)
         return int(args.func(args, config) or 0)
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc} (fix the file or pass --config)", file=sys.stderr)
