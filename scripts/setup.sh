@@ -11,6 +11,7 @@ APT_PACKAGES=(
   bindfs fuse3                              # a FUSE mount that behaves like a network share (sync tests)
   qpdf                                      # makes encrypted PDFs for the extraction tests
   cups-client                               # 'lp' for printing
+  cage                                      # the kiosk compositor (its unit is verified in tests)
   fonts-wqy-microhei                        # fallback CJK font (the app ships Noto Sans CJK SC)
   git
 )
