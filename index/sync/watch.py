@@ -17,9 +17,11 @@ changed (new, deleted, renamed entries) and, within a budget per poll, re-reads 
 other folders in rotation (a file rewritten in place changes its own mtime, not its
 folder's), so every file is looked at within a few polls.
 
-Events are reduced to three kinds, queued for the daemon's single thread:
-``("touch", rel)``, ``("delete", rel)`` and ``("move", old_rel, new_rel)``; ``rel``
-is the path relative to the share root with forward slashes.
+Events are reduced to a few kinds, queued for the daemon's single thread:
+``("touch", rel)``, ``("delete", rel)``, ``("move", old_rel, new_rel)``,
+``("delete_dir", rel)``, ``("touch_dir", rel)`` and ``("sidecar", rel)`` (a sidecar or
+folder catalogue changed); ``rel`` is the path relative to the share root with
+forward slashes.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ from watchdog.observers.api import (
     ObservedWatch,
 )
 
-from index.sync.filters import IGNORED_DIRS, is_candidate
+from index.sync.filters import FOLDER_CATALOGUE_NAMES, IGNORED_DIRS, is_candidate
 from index.sync.names import display_name
 
 log = logging.getLogger("index.sync")
@@ -329,6 +331,15 @@ class ScandirPollingObserver(BaseObserver):
 # -------------------------------------------------------------- event handler
 
 
+def is_metadata_file(rel: str) -> bool:
+    """A sidecar (``NAME.EXT.json``) or folder catalogue (``目录.xlsx``...): it changes a document's metadata."""
+    parts = rel.split("/")
+    if any(p in IGNORED_DIRS for p in parts[:-1]):
+        return False
+    name = parts[-1]
+    return name in FOLDER_CATALOGUE_NAMES or (name.endswith(".json") and not name.startswith("."))
+
+
 def rel_path(share_root: str, path: str | bytes) -> str | None:
     """Path relative to the share root with '/' separators; None when outside it."""
     p = os.fsdecode(path)
@@ -355,6 +366,8 @@ class ShareEventHandler(FileSystemEventHandler):
             rel = self._rel(event.src_path)
             if rel and is_candidate(rel):
                 self.events.put(("touch", rel))
+            elif rel and is_metadata_file(rel):
+                self.events.put(("sidecar", rel))
         elif isinstance(event, (FileDeletedEvent, DirDeletedEvent)):
             rel = self._rel(event.src_path)
             if rel:
@@ -371,6 +384,8 @@ class ShareEventHandler(FileSystemEventHandler):
                 self.events.put(("move", old, new))
             elif new and is_candidate(new):
                 self.events.put(("touch", new))
+            elif new and is_metadata_file(new):
+                self.events.put(("sidecar", new))
             elif old:
                 self.events.put(("delete", old))
 

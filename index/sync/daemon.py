@@ -1,0 +1,521 @@
+"""The watching sync: ``kiosk sync --share SHARE --library LIB`` (without ``--once``).
+
+Reconcile once at start, then watch. One thread owns the library writer and does all
+the work in a loop (``step``): it drains the watcher's events into the stability
+tracker, takes ready files in batches (one writer transaction and one index commit
+per batch of up to ``sync.batch_size``), applies removals only when the removal guard
+allows them, rescans the whole share every ``sync.rescan_interval_s`` as a safety
+net, merges index segments when idle, and writes the status file. Observer threads
+only put events on a queue. A corrupt or missing index is rebuilt in a helper thread
+into ``index.new`` and swapped in (``Library.rebuild_index``) while the app keeps
+searching the last good one; ingestion waits meanwhile, watching does not.
+
+SIGTERM/SIGINT stop the loop; the observer threads are joined and the extraction
+workers shut down. With ``NOTIFY_SOCKET`` set (systemd ``Type=notify``) the daemon
+sends READY=1 after the first pass, WATCHDOG=1 while its loop and watcher are
+healthy, STATUS= lines and STOPPING=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import signal
+import socket
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from index.errors import IndexCorrupt, KioskError, ShareUnavailable
+from index.sync import ingest as ing
+from index.sync.guard import RemovalGuard
+from index.sync.names import display_name
+from index.sync.stability import FileStabilityTracker
+from index.sync.status import StatusPublisher, SyncState, build_status, free_mb
+from index.sync.watch import Event, ShareWatcher, walk_share
+
+log = logging.getLogger("index.sync")
+
+IDLE_MERGE_S = 60.0  # merge index segments after this long without work
+STATUS_MIN_INTERVAL_S = 5.0  # status written at most this often after changes
+STATUS_MAX_INTERVAL_S = 60.0  # and at least this often
+DISK_RECHECK_S = 30.0  # while paused for disk space
+HEALTH_CHECK_S = 10.0  # watcher health
+
+
+class SdNotifier:
+    """systemd's notify protocol: one datagram to $NOTIFY_SOCKET (no dependency needed)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        env = os.environ if env is None else env
+        addr = env.get("NOTIFY_SOCKET", "")
+        self.address = ("\0" + addr[1:]) if addr.startswith("@") else addr
+        usec = env.get("WATCHDOG_USEC", "")
+        pid = env.get("WATCHDOG_PID", "")
+        own = not pid or pid == str(os.getpid())
+        self.watchdog_interval_s = int(usec) / 2e6 if usec.isdigit() and own and int(usec) > 0 else None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.address)
+
+    def notify(self, *lines: str) -> bool:
+        if not self.address:
+            return False
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+                sock.connect(self.address)
+                sock.sendall("\n".join(lines).encode("utf-8"))
+        except OSError as exc:
+            log.debug("sd_notify failed: %s", exc)
+            return False
+        return True
+
+
+class SyncDaemon:
+    """One share, one library, one writer. ``start()``, then ``step()`` until told to stop, then ``stop()``."""
+
+    def __init__(
+        self,
+        share_root: Path,
+        library_root: Path,
+        config: Mapping[str, Any],
+        *,
+        now: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        notifier: SdNotifier | None = None,
+        watcher_factory: Callable[..., ShareWatcher] = ShareWatcher,
+    ) -> None:
+        self.share_root = Path(share_root)
+        self.library_root = Path(library_root)
+        self.config = config
+        self._now = now
+        self._wall = wall
+        self.notifier = notifier or SdNotifier()
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.tracker = FileStabilityTracker(float(config["sync.stability_delay_s"]), now=now)
+        self.state = SyncState()
+        self.publisher = StatusPublisher(self.share_root, self.library_root, config)
+        self._watcher_factory = watcher_factory
+        self.watcher: ShareWatcher | None = None
+        self.lib: Any = None
+        self.ingestor: ing.Ingestor | None = None
+        self.todo: OrderedDict[str, None] = OrderedDict()  # raw rels ready to take, in order
+        self.removals: dict[str, str] = {}  # catalogue key -> raw rel, waiting for the guard
+        self.meta_todo: set[str] = set()  # raw rels of documents whose sidecar/catalogue changed
+        self.batches = 0
+        self.taken = 0
+        self._commits_since_merge = 0
+        self._last_work = now()
+        self._last_rescan = now()
+        self._last_status = -1e18
+        self._status_dirty = True
+        self._last_watchdog = -1e18
+        self._last_health = now()
+        self._paused_since: float | None = None
+        self._last_disk_check = -1e18
+        self._rebuild: threading.Thread | None = None
+        self._rebuild_error: BaseException | None = None
+        self._last_status_doc: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        from index.library import Library
+
+        self.lib = Library.open(self.library_root, self.config, writable=True)
+        self.ingestor = ing.Ingestor(self.share_root, self.lib, self.config)
+        # Watch first, then reconcile: nothing written during the first pass is missed.
+        self.watcher = self._watcher_factory(self.share_root, self.events, self.config)
+        self.watcher.start()
+        self.first_pass()
+        self.check_index()
+        self.publish_status(force=True)
+        self.notifier.notify("READY=1", f"STATUS=watching ({self.watcher.mode}); {self.lib.counts()['public']} public documents")
+
+    def first_pass(self) -> None:
+        """The one-shot reconcile (the lead's ``reconcile_once``), else a rescan."""
+        try:
+            from index.sync.reconcile import reconcile_once
+        except ImportError:
+            self.rescan()
+            return
+        try:
+            summary = reconcile_once(self.share_root, self.lib, self.config)
+        except ShareUnavailable as exc:
+            log.warning("share not available at start: %s", exc)
+            self.state.share_ok = False
+            self.state.last_sync_ok = False
+            return
+        except ing.DiskFull as exc:
+            self._pause(str(exc))
+            return
+        log.info("first pass: %s", summary)
+        self.state.share_ok = True
+        self.state.last_sync_at = self._wall()
+        self.state.last_sync_ok = True
+        self._last_rescan = self._now()
+
+    def stop(self) -> None:
+        self.notifier.notify("STOPPING=1")
+        if self.watcher is not None:
+            self.watcher.stop()  # joins the observer threads
+        if self._rebuild is not None:
+            self._rebuild.join()
+        with contextlib.suppress(Exception):
+            self.publish_status(force=True)
+        try:
+            from index.extract import shutdown
+        except ImportError:
+            pass
+        else:
+            shutdown()
+        if self.lib is not None:
+            self.lib.close()
+            self.lib = None
+
+    def run(self, stop: threading.Event) -> int:
+        self.start()
+        try:
+            while not stop.is_set():
+                self.step(0.5)
+        finally:
+            self.stop()
+        return 0
+
+    # ------------------------------------------------------------ the loop
+    def step(self, timeout: float = 0.5) -> bool:
+        """One round of the loop; True when it did any work. Waits at most ``timeout`` for an event."""
+        did = self._drain(timeout)
+        now = self._now()
+        if now - self._last_health >= HEALTH_CHECK_S and self.watcher is not None:
+            self._last_health = now
+            self.watcher.check_health()
+        for path in self.tracker.ready():
+            rel = os.path.relpath(path, self.share_root).replace(os.sep, "/")
+            self.todo[rel] = None
+        if not self._rebuilding():
+            did = self._ingest_batch() or did
+            did = self._apply_meta() or did
+            did = self.apply_removals() or did
+            if now - self._last_rescan >= float(self.config["sync.rescan_interval_s"]):
+                self.rescan()
+                self.check_index()
+                self.publisher.export_counts()
+                did = True
+            if did:
+                self._last_work = now
+            elif self._commits_since_merge and now - self._last_work >= IDLE_MERGE_S:
+                self.merge_segments()
+        self.publish_status()
+        self._watchdog()
+        return did
+
+    def _drain(self, timeout: float) -> bool:
+        due = self.tracker.next_due()
+        wait = timeout if due is None else min(timeout, due)
+        try:
+            item = self.events.get(timeout=wait) if wait > 0 else self.events.get_nowait()
+        except queue.Empty:
+            return False
+        count = 0
+        while True:
+            self._handle(item)
+            count += 1
+            try:
+                item = self.events.get_nowait()
+            except queue.Empty:
+                return count > 0
+
+    def _handle(self, item: Event) -> None:
+        kind, rel = item[0], item[1]
+        path = self.share_root / rel
+        if kind == "touch":
+            self.tracker.touch(path)
+            self.removals.pop(ing.key(rel), None)
+        elif kind == "sidecar":
+            self.meta_todo.add(rel)
+        elif kind == "delete":
+            self.tracker.forget(path)
+            self.todo.pop(rel, None)
+            self.removals[ing.key(rel)] = rel
+        elif kind == "delete_dir":
+            self.tracker.forget_under(path)
+            prefix = ing.key(rel) + "/"
+            for k in self.lib.catalogue.file_states():
+                if k.startswith(prefix):
+                    self.removals[k] = rel + k[len(prefix) - 1 :]
+        elif kind == "touch_dir":
+            for sub, _st in walk_share(path):
+                self.tracker.touch(path / sub)
+        elif kind == "move":
+            new = item[2]
+            self.tracker.forget(path)
+            self.todo.pop(rel, None)
+            self.tracker.touch(self.share_root / new)
+            # The old name is gone; the new one is taken when stable and recognised as a
+            # rename by its checksum (nothing extracted again).
+            self.removals.pop(ing.key(new), None)
+
+    # ------------------------------------------------------------ ingestion
+    def _pause(self, why: str) -> None:
+        if not self.state.ingest_paused:
+            log.warning("ingestion paused: %s; the terminal keeps serving", why)
+        self.state.ingest_paused = True
+        self._paused_since = self._now()
+        self._last_disk_check = self._now()
+        free = free_mb(self.library_root)
+        if "ENOSPC" in why or "No space" in why:
+            self.state.note("sync.disk_full")
+        else:
+            self.state.note("sync.disk_low", free_mb=free, min_mb=self.config["sync.min_free_mb"])
+        self._status_dirty = True
+
+    def _resume_if_space(self) -> bool:
+        if not self.state.ingest_paused:
+            return True
+        if self._now() - self._last_disk_check < DISK_RECHECK_S:
+            return False
+        self._last_disk_check = self._now()
+        assert self.ingestor is not None
+        try:
+            self.ingestor.check_space()
+        except ing.DiskFull:
+            return False
+        log.warning("free disk space is back; ingestion resumes")
+        self.state.ingest_paused = False
+        self.state.clear("sync.disk_low")
+        self.state.clear("sync.disk_full")
+        self._status_dirty = True
+        return True
+
+    def _ingest_batch(self) -> bool:
+        if not self.todo or not self._resume_if_space():
+            return False
+        assert self.ingestor is not None
+        batch_size = int(self.config["sync.batch_size"])
+        outcomes: list[ing.Outcome] = []
+        taken: list[str] = []
+        while self.todo and len(taken) < batch_size:
+            rel = next(iter(self.todo))
+            try:
+                outcome = self.ingestor.prepare(rel)
+            except ing.DiskFull as exc:
+                self._pause(str(exc))
+                break
+            except (KioskError, OSError) as exc:
+                log.warning("%s not taken this time: %s", display_name(rel), exc)
+                outcome = None
+            del self.todo[rel]
+            taken.append(rel)
+            if outcome is not None:
+                outcomes.append(outcome)
+        if outcomes:
+            self._commit(outcomes)
+        return bool(taken)
+
+    def _commit(self, outcomes: list[ing.Outcome]) -> None:
+        try:
+            with self.lib.writer() as w:
+                ing.Ingestor.apply(w, outcomes)
+        except (IndexCorrupt, OSError) as exc:
+            # The catalogue committed (or rolled back); the index journal keeps what is left.
+            log.error("index update failed (%s); rebuilding the index in the background", exc)
+            self.start_rebuild()
+            return
+        self.batches += 1
+        self.taken += sum(isinstance(o, ing.Prepared) for o in outcomes)
+        self._commits_since_merge += 1
+        self._status_dirty = True
+        for o in outcomes:
+            if isinstance(o, ing.Refused):
+                log.info("rejected %s: %s", o.key, o.reason)
+            elif isinstance(o, ing.Moved) and o.old_key != o.key:
+                log.info("moved %s -> %s", o.old_key, o.key)
+            elif isinstance(o, ing.Prepared):
+                log.info("taken %s", o.key)
+
+    def _apply_meta(self) -> bool:
+        if not self.meta_todo or self.ingestor is None:
+            return False
+        changes = []
+        for rel in sorted(self.meta_todo):
+            doc = rel[: -len(".json")] if rel.endswith(".json") else None
+            rels = [doc] if doc else self._docs_in_folder(rel)
+            for r in rels:
+                got = self.ingestor.refresh_meta(r)
+                if got:
+                    changes.append(got)
+        self.meta_todo.clear()
+        if changes:
+            with self.lib.writer() as w:
+                for doc_id, meta in changes:
+                    w.update_meta(doc_id, meta)
+            self._status_dirty = True
+        return bool(changes)
+
+    def _docs_in_folder(self, rel: str) -> list[str]:
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        return [k for k in self.lib.catalogue.file_states() if k.startswith(folder) and "/" not in k[len(folder):]]
+
+    # ------------------------------------------------------------ removals
+    def apply_removals(self) -> bool:
+        if not self.removals:
+            return False
+        gone = {k: rel for k, rel in self.removals.items() if not os.path.lexists(self.share_root / rel)}
+        for k in [k for k in self.removals if k not in gone]:
+            del self.removals[k]  # it came back
+        known = self.lib.catalogue.file_states()
+        gone = {k: rel for k, rel in gone.items() if k in known or self.lib.catalogue.rejection(k)}
+        if not gone:
+            self.removals.clear()
+            return False
+        decision = RemovalGuard.check(self.share_root, len(gone), len(known), self.config)
+        if not decision.allowed:
+            if decision.reason_key not in self.state.notes:
+                log.warning("held %d removals: %s", len(gone), decision.detail)
+            self.state.note(decision.reason_key, **decision.params)
+            self.state.share_ok = decision.reason_key not in ("sync.guard_share_unreachable",)
+            self._status_dirty = True
+            return False
+        for key in ("sync.guard_share_unreachable", "sync.guard_share_empty", "sync.guard_no_marker",
+                    "sync.guard_mass_removal"):
+            self.state.clear(key)
+        with self.lib.writer() as w:
+            for k in gone:
+                w.remove(k)
+                log.info("removed %s (gone from the share)", k)
+        self.removals.clear()
+        self._commits_since_merge += 1
+        self._status_dirty = True
+        return True
+
+    # ------------------------------------------------------------ rescans
+    def rescan(self) -> None:
+        """Safety net: compare the whole share with the catalogue; feed differences to the tracker."""
+        self._last_rescan = self._now()
+        cat = self.lib.catalogue
+        known = cat.file_states()
+        seen: set[str] = set()
+        try:
+            for rel, st in walk_share(self.share_root):
+                k = ing.key(rel)
+                seen.add(k)
+                rec = known.get(k)
+                if rec is not None and rec[0] == st.st_size and rec[1] == st.st_mtime:
+                    continue
+                rej = cat.rejection(k)
+                if rec is None and rej is not None and rej.size == st.st_size and rej.mtime == st.st_mtime:
+                    continue
+                if rel not in self.todo:
+                    self.tracker.touch(self.share_root / rel)
+        except OSError as exc:
+            log.warning("rescan of %s failed: %s", self.share_root, exc.strerror or exc)
+            self.state.share_ok = False
+            self.state.last_sync_ok = False
+            self._status_dirty = True
+            return
+        for k in known.keys() - seen:
+            self.removals.setdefault(k, k)
+        self.state.share_ok = True
+        self.state.last_sync_at = self._wall()
+        self.state.last_sync_ok = True
+        self._status_dirty = True
+
+    # ------------------------------------------------------------ index upkeep
+    def check_index(self) -> None:
+        """Rebuild in the background when the index disagrees with the catalogue or is damaged."""
+        if self._rebuilding():
+            return
+        try:
+            problems = [p for p in self.lib.check_index() if "not yet in the index" not in p]
+        except Exception as exc:  # a damaged index fails in many ways inside Whoosh
+            problems = [f"index unreadable: {exc!r}"]
+        if problems:
+            log.warning("index disagrees with the catalogue (%d problems, first: %s)", len(problems), problems[0])
+            self.start_rebuild()
+
+    def start_rebuild(self) -> None:
+        if self._rebuilding():
+            return
+        self.state.note("sync.index_rebuilding")
+        self._status_dirty = True
+        self.publish_status(force=True)
+
+        def run() -> None:
+            try:
+                n = self.lib.rebuild_index()
+                log.warning("index rebuilt from the catalogue: %d documents", n)
+            except BaseException as exc:
+                self._rebuild_error = exc
+                log.exception("index rebuild failed")
+
+        self._rebuild = threading.Thread(target=run, name="index-rebuild")
+        self._rebuild.start()
+
+    def _rebuilding(self) -> bool:
+        if self._rebuild is None:
+            return False
+        if self._rebuild.is_alive():
+            return True
+        self._rebuild.join()
+        self._rebuild = None
+        if self._rebuild_error is None:
+            self.state.clear("sync.index_rebuilding")
+        self._rebuild_error = None
+        self._status_dirty = True
+        return False
+
+    def merge_segments(self) -> None:
+        log.info("idle: merging index segments")
+        self.lib.merge_segments()
+        self._commits_since_merge = 0
+
+    # ------------------------------------------------------------ status, watchdog
+    def publish_status(self, *, force: bool = False) -> None:
+        now = self._now()
+        since = now - self._last_status
+        if not force and not (self._status_dirty and since >= STATUS_MIN_INTERVAL_S) and since < STATUS_MAX_INTERVAL_S:
+            return
+        self._last_status = now
+        self._status_dirty = False
+        if self._rebuilding() and self._last_status_doc is not None:
+            doc = dict(self._last_status_doc)
+            doc["notes"] = self.state.texts()
+        else:
+            doc = build_status(self.lib, self.config, self.state, now=self._wall)
+        self._last_status_doc = doc
+        self.publisher.publish(doc)
+
+    def _watchdog(self) -> None:
+        interval = self.notifier.watchdog_interval_s
+        if interval is None:
+            return
+        now = self._now()
+        if now - self._last_watchdog < interval:
+            return
+        healthy = self.watcher is not None and self.watcher.observer is not None and self.watcher.observer.is_alive()
+        if healthy:
+            self._last_watchdog = now
+            self.notifier.notify("WATCHDOG=1")
+
+
+def run_daemon(share: Path, library: Path, config: Mapping[str, Any]) -> int:
+    """The CLI's entry: run until SIGTERM/SIGINT."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        stop.set()
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return SyncDaemon(share, library, config).run(stop)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
