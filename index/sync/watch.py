@@ -27,13 +27,15 @@ forward slashes.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import logging
 import os
 import queue
+import re
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +58,12 @@ from watchdog.observers.api import (
     ObservedWatch,
 )
 
-from index.sync.filters import FOLDER_CATALOGUE_NAMES, IGNORED_DIRS, is_candidate
+from index.sync.filters import (
+    FOLDER_CATALOGUE_NAMES,
+    IGNORED_DIRS,
+    IGNORED_FILE_PATTERNS,
+    is_candidate,
+)
 from index.sync.names import display_name
 
 log = logging.getLogger("index.sync")
@@ -495,13 +502,24 @@ def _describe(exc: OSError) -> str:
 # ------------------------------------------------------------------ rescans
 
 
-def walk_share(share_root: Path) -> Iterable[tuple[str, os.stat_result]]:
+# One compiled pattern for the per-name part of filters.is_candidate: the rescan calls it
+# for every file on the share (100,000 fnmatch loops cost seconds; one regex match does not).
+_IGNORED_NAME = re.compile("|".join(fnmatch.translate(p) for p in IGNORED_FILE_PATTERNS))
+
+
+def candidate_name(name: str) -> bool:
+    """filters.is_candidate for a file whose folders are already known not to be ignored."""
+    return not (name.startswith(".") or name in FOLDER_CATALOGUE_NAMES or _IGNORED_NAME.match(name))
+
+
+def walk_share(share_root: Path) -> Iterator[tuple[str, os.stat_result]]:
     """Every candidate file under the share: (rel, lstat). Ignored folders are not entered.
 
     Used by the safety-net rescan. Symlinks are reported (lstat) so that the ingestion can
     refuse those that lead outside the share; folders behind symlinks are not entered.
     """
     root = os.fspath(share_root)
+    cut = len(root.rstrip(os.sep)) + 1
     stack = [root]
     while stack:
         d = stack.pop()
@@ -519,11 +537,10 @@ def walk_share(share_root: Path) -> Iterable[tuple[str, os.stat_result]]:
                         if entry.name not in IGNORED_DIRS:
                             stack.append(entry.path)
                         continue
+                    if not candidate_name(entry.name):
+                        continue
                     st = entry.stat(follow_symlinks=False)
                 except OSError:
                     continue
-                if not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
-                    continue
-                rel = os.path.relpath(entry.path, root).replace(os.sep, "/")
-                if is_candidate(rel):
-                    yield rel, st
+                if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+                    yield entry.path[cut:].replace(os.sep, "/"), st

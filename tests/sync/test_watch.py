@@ -273,3 +273,14 @@ def test_mount_for_finds_longest_prefix(tmp_path: Path) -> None:
     info.write_text(MOUNTINFO, encoding="utf-8")
     m = mount_for(Path("/mnt/nfs/sub/dir"), info)
     assert m is not None and m.fs_type == "nfs4"
+
+
+def test_candidate_name_agrees_with_filters() -> None:
+    from index.sync.filters import is_candidate
+    from index.sync.watch import candidate_name
+
+    names = ["a.pdf", "通知.docx", "x.pdf.part", "y.tmp", "~$z.docx", ".~lock.a.docx#", "._a.pdf", ".DS_Store",
+             "Thumbs.db", "desktop.ini", "a.pdf.json", "目录.xlsx", "catalog.csv", ".kiosk-share", ".hidden.pdf",
+             "a.crdownload", "b.filepart", ".syncthing.a.pdf.tmp", "report.TMP", "Thumbs.DB", "x.txt"]
+    for name in names:
+        assert candidate_name(name) == is_candidate(f"规范性文件/{name}"), name
