@@ -10,6 +10,7 @@ files its watcher reports.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat as stat_mod
@@ -169,6 +170,8 @@ class Ingestor:
                 log.info("not taken yet, still changing: %s (%s)", f.rel_path, exc)
                 continue
             except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise  # the library's disk is full: not the file's fault; the caller pauses
                 rejects.append((f, "unreadable", f"{exc.__class__.__name__}: {exc}", ""))
                 continue
             if c.checksum in gone and f.rel_path not in known:
