@@ -35,7 +35,6 @@ from typing import Any
 from index.errors import IndexCorrupt, KioskError, ShareUnavailable
 from index.sync import ingest as ing
 from index.sync.guard import RemovalGuard
-from index.sync.names import display_name
 from index.sync.stability import FileStabilityTracker
 from index.sync.status import StatusPublisher, SyncState, build_status, free_mb
 from index.sync.watch import Event, ShareWatcher, walk_share
@@ -105,10 +104,9 @@ class SyncDaemon:
         self._watcher_factory = watcher_factory
         self.watcher: ShareWatcher | None = None
         self.lib: Any = None
-        self.ingestor: ing.Ingestor | None = None
+        self.ingestor: ing.DaemonIngest | None = None
         self.todo: OrderedDict[str, None] = OrderedDict()  # raw rels ready to take, in order
         self.removals: dict[str, str] = {}  # catalogue key -> raw rel, waiting for the guard
-        self.meta_todo: set[str] = set()  # raw rels of documents whose sidecar/catalogue changed
         self.batches = 0
         self.taken = 0
         self._commits_since_merge = 0
@@ -129,7 +127,7 @@ class SyncDaemon:
         from index.library import Library
 
         self.lib = Library.open(self.library_root, self.config, writable=True)
-        self.ingestor = ing.Ingestor(self.share_root, self.lib, self.config)
+        self.ingestor = ing.DaemonIngest(self.share_root, self.lib, self.config)
         # Watch first, then reconcile: nothing written during the first pass is missed.
         self.watcher = self._watcher_factory(self.share_root, self.events, self.config)
         self.watcher.start()
@@ -139,26 +137,37 @@ class SyncDaemon:
         self.notifier.notify("READY=1", f"STATUS=watching ({self.watcher.mode}); {self.lib.counts()['public']} public documents")
 
     def first_pass(self) -> None:
-        """The one-shot reconcile (the lead's ``reconcile_once``), else a rescan."""
-        try:
-            from index.sync.reconcile import reconcile_once
-        except ImportError:
-            self.rescan()
+        """The core's one-shot ``reconcile_once`` (removals guarded), then watching takes over."""
+        from index.sync.reconcile import reconcile_once
+
+        if not self.share_root.is_dir():
+            log.warning("share %s is not available at start; watching for it", self.share_root)
+            self.state.share_ok = False
+            self.state.last_sync_ok = False
             return
         try:
-            summary = reconcile_once(self.share_root, self.lib, self.config)
+            self.ingestor.check_space()  # type: ignore[union-attr]
+            summary = reconcile_once(self.share_root, self.lib, self.config)  # type: ignore[arg-type]
         except ShareUnavailable as exc:
             log.warning("share not available at start: %s", exc)
             self.state.share_ok = False
             self.state.last_sync_ok = False
             return
-        except ing.DiskFull as exc:
+        except Exception as exc:
+            if not ing.is_disk_full(exc):
+                raise
             self._pause(str(exc))
+            self.rescan()  # what the pass could not take waits in the tracker
             return
-        log.info("first pass: %s", summary)
+        log.info("first pass: added %d, updated %d, moved %d, removed %d, rejected %d, unchanged %d",
+                 len(summary.added), len(summary.updated), len(summary.moved), len(summary.removed),
+                 len(summary.rejected), summary.unchanged)
+        if summary.held_removals:
+            self.state.note(summary.hold_reason, count=summary.held_removals, total=self.lib.catalogue.count(),
+                            marker=self.config["share.marker"], share=str(self.share_root))
         self.state.share_ok = True
         self.state.last_sync_at = self._wall()
-        self.state.last_sync_ok = True
+        self.state.last_sync_ok = not summary.held_removals
         self._last_rescan = self._now()
 
     def stop(self) -> None:
@@ -201,8 +210,8 @@ class SyncDaemon:
             self.todo[rel] = None
         if not self._rebuilding():
             did = self._ingest_batch() or did
-            did = self._apply_meta() or did
-            did = self.apply_removals() or did
+            if not self.todo and not len(self.tracker):
+                did = self.apply_removals() or did  # after pending files: a rename is then a move
             if now - self._last_rescan >= float(self.config["sync.rescan_interval_s"]):
                 self.rescan()
                 self.check_index()
@@ -239,7 +248,10 @@ class SyncDaemon:
             self.tracker.touch(path)
             self.removals.pop(ing.key(rel), None)
         elif kind == "sidecar":
-            self.meta_todo.add(rel)
+            # A sidecar (NAME.EXT.json) or folder catalogue changed: its documents are taken
+            # again; same content, so only their metadata is derived anew.
+            for doc in self._documents_described_by(rel):
+                self.tracker.touch(self.share_root / doc)
         elif kind == "delete":
             self.tracker.forget(path)
             self.todo.pop(rel, None)
@@ -249,7 +261,7 @@ class SyncDaemon:
             prefix = ing.key(rel) + "/"
             for k in self.lib.catalogue.file_states():
                 if k.startswith(prefix):
-                    self.removals[k] = rel + k[len(prefix) - 1 :]
+                    self.removals[k] = rel + "/" + k[len(prefix):]
         elif kind == "touch_dir":
             for sub, _st in walk_share(path):
                 self.tracker.touch(path / sub)
@@ -258,9 +270,18 @@ class SyncDaemon:
             self.tracker.forget(path)
             self.todo.pop(rel, None)
             self.tracker.touch(self.share_root / new)
-            # The old name is gone; the new one is taken when stable and recognised as a
-            # rename by its checksum (nothing extracted again).
+            # The new name is taken when stable and recognised as the old document by its
+            # checksum (only the path changes); the old name waits among the removals.
+            self.removals[ing.key(rel)] = rel
             self.removals.pop(ing.key(new), None)
+
+    def _documents_described_by(self, rel: str) -> list[str]:
+        if rel.endswith(".json"):
+            doc = rel[: -len(".json")]
+            return [doc] if os.path.lexists(self.share_root / doc) else []
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        return [k for k in self.lib.catalogue.file_states()
+                if k.startswith(folder) and "/" not in k[len(folder):]]
 
     # ------------------------------------------------------------ ingestion
     def _pause(self, why: str) -> None:
@@ -270,7 +291,7 @@ class SyncDaemon:
         self._paused_since = self._now()
         self._last_disk_check = self._now()
         free = free_mb(self.library_root)
-        if "ENOSPC" in why or "No space" in why:
+        if "No space" in why or "disk is full" in why or "Errno 28" in why:
             self.state.note("sync.disk_full")
         else:
             self.state.note("sync.disk_low", free_mb=free, min_mb=self.config["sync.min_free_mb"])
@@ -299,69 +320,37 @@ class SyncDaemon:
             return False
         assert self.ingestor is not None
         batch_size = int(self.config["sync.batch_size"])
-        outcomes: list[ing.Outcome] = []
-        taken: list[str] = []
-        while self.todo and len(taken) < batch_size:
+        batch: list[str] = []
+        while self.todo and len(batch) < batch_size:
             rel = next(iter(self.todo))
-            try:
-                outcome = self.ingestor.prepare(rel)
-            except ing.DiskFull as exc:
-                self._pause(str(exc))
-                break
-            except (KioskError, OSError) as exc:
-                log.warning("%s not taken this time: %s", display_name(rel), exc)
-                outcome = None
             del self.todo[rel]
-            taken.append(rel)
-            if outcome is not None:
-                outcomes.append(outcome)
-        if outcomes:
-            self._commit(outcomes)
-        return bool(taken)
-
-    def _commit(self, outcomes: list[ing.Outcome]) -> None:
+            batch.append(rel)
         try:
-            with self.lib.writer() as w:
-                ing.Ingestor.apply(w, outcomes)
+            summary = self.ingestor.take(batch, self.removals.keys())
+        except ing.DiskFull as exc:
+            for rel in reversed(batch):  # taken again when space is back
+                self.todo[rel] = None
+                self.todo.move_to_end(rel, last=False)
+            self._pause(str(exc))
+            return True
         except (IndexCorrupt, OSError) as exc:
-            # The catalogue committed (or rolled back); the index journal keeps what is left.
+            # The catalogue committed or rolled back; the index journal keeps what is left.
             log.error("index update failed (%s); rebuilding the index in the background", exc)
             self.start_rebuild()
-            return
-        self.batches += 1
-        self.taken += sum(isinstance(o, ing.Prepared) for o in outcomes)
-        self._commits_since_merge += 1
-        self._status_dirty = True
-        for o in outcomes:
-            if isinstance(o, ing.Refused):
-                log.info("rejected %s: %s", o.key, o.reason)
-            elif isinstance(o, ing.Moved) and o.old_key != o.key:
-                log.info("moved %s -> %s", o.old_key, o.key)
-            elif isinstance(o, ing.Prepared):
-                log.info("taken %s", o.key)
-
-    def _apply_meta(self) -> bool:
-        if not self.meta_todo or self.ingestor is None:
-            return False
-        changes = []
-        for rel in sorted(self.meta_todo):
-            doc = rel[: -len(".json")] if rel.endswith(".json") else None
-            rels = [doc] if doc else self._docs_in_folder(rel)
-            for r in rels:
-                got = self.ingestor.refresh_meta(r)
-                if got:
-                    changes.append(got)
-        self.meta_todo.clear()
-        if changes:
-            with self.lib.writer() as w:
-                for doc_id, meta in changes:
-                    w.update_meta(doc_id, meta)
+            return True
+        except KioskError as exc:
+            log.error("batch of %d files not taken: %s", len(batch), exc)
+            return True
+        for old, _new in summary.moved:
+            self.removals.pop(old, None)
+        changed = summary.added or summary.updated or summary.moved or summary.rejected
+        if changed:
+            self.batches += 1
+            self.taken += len(summary.added) + len(summary.updated)
+            self._commits_since_merge += 1
             self._status_dirty = True
-        return bool(changes)
-
-    def _docs_in_folder(self, rel: str) -> list[str]:
-        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
-        return [k for k in self.lib.catalogue.file_states() if k.startswith(folder) and "/" not in k[len(folder):]]
+            self.state.last_sync_at = self._wall()
+        return True
 
     # ------------------------------------------------------------ removals
     def apply_removals(self) -> bool:
@@ -371,7 +360,7 @@ class SyncDaemon:
         for k in [k for k in self.removals if k not in gone]:
             del self.removals[k]  # it came back
         known = self.lib.catalogue.file_states()
-        gone = {k: rel for k, rel in gone.items() if k in known or self.lib.catalogue.rejection(k)}
+        gone = {k: rel for k, rel in gone.items() if k in known}
         if not gone:
             self.removals.clear()
             return False
@@ -505,8 +494,10 @@ class SyncDaemon:
             self.notifier.notify("WATCHDOG=1")
 
 
-def run_daemon(share: Path, library: Path, config: Mapping[str, Any]) -> int:
+def run_daemon(share: Path, library: Path, config: Any, *, allow_mass_removal: bool = False) -> int:
     """The CLI's entry: run until SIGTERM/SIGINT."""
+    if allow_mass_removal:
+        config = config.with_overrides({"sync.allow_mass_removal": True})
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -1,22 +1,22 @@
-"""Taking single files from the share into the library (the watching daemon's path).
+"""Taking the files the watcher reports into the library (the daemon's side of ingestion).
 
-Two steps per batch, so the catalogue's write transaction stays short and a
-``kill -9`` anywhere leaves every document fully present or absent:
+The copying, extraction, description and recording are the core's
+(``index.sync.reconcile.Ingestor``, shared with ``kiosk sync --once``), so a document
+taken by the daemon is recorded exactly as the one-shot pass records it. This module
+adds what only the daemon needs:
 
-1. ``prepare(rel)`` outside any transaction: stat, refuse what must not be read
-   (symlinks leading outside the share, FIFOs and devices, files over
-   ``extract.max_file_mb`` - judged from ``stat``, never read), skip what the
-   catalogue already holds (same size and mtime, or a rejection of this very
-   version), copy atomically into the library, recognise a rename (same checksum as a
-   document whose old path is gone: only the path changes, nothing is re-extracted),
-   extract in the worker process (from the library's copy, not the share), derive
-   metadata.
-2. ``apply(writer, outcomes)`` inside one ``Library.writer()`` transaction.
+* ``share_file(share, rel)``: one path as the core's ``ShareFile``, judged from
+  ``lstat`` before anything is opened: a symbolic link leading outside the share is
+  refused (``symlink_outside``), a FIFO/device/socket is never opened (opening a FIFO
+  would block the daemon forever), a file over ``extract.max_file_mb`` is refused by
+  the core from its size without being read;
+* skipping what the catalogue already holds (same size, mtime and metadata sources),
+  or a rejection of this very version (retried when the file changes);
+* free-space checks: ``DiskFull`` pauses ingestion (the terminal keeps serving).
 
-Names: a relative path that is not valid UTF-8 (GBK bytes from an old Windows
-server) is opened with its raw name but stored in the catalogue under its readable
-form (``names.display_name``); ``key()`` is that mapping, used everywhere the daemon
-talks to the catalogue.
+Names: ``key(rel)`` is the catalogue's name for a share path; a name that is not UTF-8
+(GBK bytes from an old Windows server) is stored in its readable form, as the core's
+scan does (``reconcile.display_rel``), and opened by its raw name.
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import sqlite3
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from index.errors import ExtractionError, KioskError
-from index.models import DocumentMeta, Extracted
-from index.sync.names import display_name
+from index.sync.reconcile import Ingestor as CoreIngestor
+from index.sync.reconcile import ShareFile, SyncSummary, _meta_sig, apply_families, display_rel
+from index.sync.status import free_mb
 
 log = logging.getLogger("index.sync")
 
@@ -41,175 +42,107 @@ class DiskFull(Exception):
     """The library's disk is (nearly) full: ingestion must pause."""
 
 
-@dataclass
-class Prepared:
-    key: str  # catalogue source_path
-    copy_path: Path
-    checksum: str
-    size: int
-    mtime: float
-    extracted: Extracted
-    meta: DocumentMeta
-
-
-@dataclass
-class Moved:
-    old_key: str
+@dataclass(frozen=True)
+class OutsideLink:
     key: str
-    mtime: float
-
-
-@dataclass
-class Refused:
-    key: str
-    reason: str  # message key under [reject]
-    detail: str
-    size: int
-    mtime: float
-    checksum: str = ""
-
-
-Outcome = Prepared | Moved | Refused
+    target: str
 
 
 def key(rel: str) -> str:
     """The catalogue's name for a share path (readable even when the raw name is GBK bytes)."""
-    return display_name(rel)
+    return display_rel(os.fsencode(rel))
 
 
-class Ingestor:
-    """Prepares files of one share for one library; holds no transaction itself."""
+def is_disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, DiskFull):
+        return True
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc)
+
+
+def check_space(library_root: Path, min_free_mb: int) -> None:
+    """Raise DiskFull when the library's disk has less than ``min_free_mb`` free."""
+    free = free_mb(library_root)
+    if 0 <= free < min_free_mb:
+        raise DiskFull(f"{free} MiB free < sync.min_free_mb {min_free_mb}")
+
+
+def share_file(share_root: Path, rel: str) -> ShareFile | OutsideLink | None:
+    """``rel`` as the core's ShareFile; OutsideLink for a link out of the share; None to skip."""
+    path = Path(share_root) / rel
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            real_root = os.path.realpath(share_root)
+            target = os.path.realpath(path)
+            if not (target == real_root or target.startswith(real_root + os.sep)):
+                return OutsideLink(key(rel), target)
+            st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("cannot read %s (retried at the next rescan): %s", key(rel), exc.strerror or exc)
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        log.info("not a regular file, not opened: %s (%s)", key(rel), stat.filemode(st.st_mode))
+        return None
+    return ShareFile(key(rel), path, st.st_size, st.st_mtime, _meta_sig(path))
+
+
+class DaemonIngest:
+    """Ready files -> library, through the core's Ingestor."""
 
     def __init__(self, share_root: Path, library: Any, config: Mapping[str, Any]) -> None:
         self.share_root = Path(share_root)
-        self._real_root = os.path.realpath(self.share_root)
         self.lib = library
         self.config = config
-        self.max_bytes = int(config["extract.max_file_mb"]) * 1024 * 1024
+        self.core = CoreIngestor(self.share_root, library, config)  # type: ignore[arg-type]
         self.min_free_mb = int(config["sync.min_free_mb"])
 
-    # ------------------------------------------------------------ one file
-    def prepare(self, rel: str) -> Outcome | None:
-        """What to do with ``rel``; None when there is nothing to do (gone, unchanged, ignored)."""
-        k = key(rel)
-        path = self.share_root / rel
-        try:
-            st = os.lstat(path)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            log.warning("cannot read %s (will retry at the next rescan): %s", k, exc.strerror or exc)
-            return None
-        if stat.S_ISLNK(st.st_mode):
-            target = os.path.realpath(path)
-            if not (target == self._real_root or target.startswith(self._real_root + os.sep)):
-                return self._refuse(k, "symlink_outside", f"link leads outside the share to {display_name(target)}", st)
-            try:
-                st = os.stat(path)
-            except OSError:
-                return self._refuse(k, "symlink_outside", "link leads nowhere", st)
-        if not stat.S_ISREG(st.st_mode):
-            return self._refuse(k, "not_regular", f"not a regular file (mode {stat.filemode(st.st_mode)})", st)
-        if st.st_size > self.max_bytes:
-            return self._refuse(
-                k, "too_large",
-                f"{st.st_size / 1048576:.0f} MiB > extract.max_file_mb {self.config['extract.max_file_mb']}", st,
-            )
+    def check_space(self) -> None:
+        check_space(self.lib.root, self.min_free_mb)
+
+    def needs_taking(self, f: ShareFile) -> bool:
         cat = self.lib.catalogue
-        rec = cat.by_path(k)
-        if rec is not None and rec.size == st.st_size and rec.mtime == st.st_mtime:
-            return None  # unchanged
-        rej = cat.rejection(k)
-        if rej is not None and rej.size == st.st_size and rej.mtime == st.st_mtime and rec is None:
-            return None  # this very version was refused already; retried when it changes
+        rec = cat.by_path(f.rel_path)
+        if rec is not None:
+            return not (rec.size == f.size and rec.mtime == f.mtime and rec.meta.sources.get("_sig", "") == f.meta_sig)
+        rej = cat.rejection(f.rel_path)
+        return not (rej is not None and rej.size == f.size and rej.mtime == f.mtime)
+
+    def take(self, rels: Iterable[str], gone_keys: Iterable[str] = ()) -> SyncSummary:
+        """Take ``rels`` (raw relative paths) in one batch. ``gone_keys``: documents whose files
+        vanished, so a file with the same content is recognised as their rename (not re-extracted).
+        Raises DiskFull (pause ingestion) when the disk is full."""
+        summary = SyncSummary()
+        files: list[ShareFile] = []
+        outside: list[OutsideLink] = []
+        for rel in rels:
+            got = share_file(self.share_root, rel)
+            if isinstance(got, OutsideLink):
+                rej = self.lib.catalogue.rejection(got.key)
+                if rej is None or rej.reason != "symlink_outside":
+                    outside.append(got)
+            elif got is not None and self.needs_taking(got):
+                files.append(got)
+        if outside:
+            with self.lib.writer() as w:
+                for o in outside:
+                    w.reject(o.key, "symlink_outside", "symbolic link leads outside the share", 0, 0.0)
+                    summary.rejected.append((o.key, "symlink_outside"))
+                    log.warning("refused %s: symbolic link leads outside the share", o.key)
+        if not files:
+            return summary
         self.check_space()
-        copy = self._copy(path)
-        if rec is not None and rec.checksum == copy.checksum:
-            return Moved(k, k, copy.mtime)  # touched, same content: only the mtime changes
-        for other in cat.by_checksum(copy.checksum):
-            if other.source_path != k and not self._exists_on_share(other.source_path):
-                log.info("%s was renamed to %s; not extracted again", other.source_path, k)
-                return Moved(other.source_path, k, copy.mtime)
-        return self._extract(rel, k, copy)
-
-    def _copy(self, path: Path) -> Any:
-        from index.sync.copy import atomic_copy
-
+        known = self.lib.catalogue.file_states()
+        gone = {known[k][2]: k for k in gone_keys if k in known}
         try:
-            return atomic_copy(path, self.lib.root / "files")
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            self.core.ingest(files, summary, gone)
+        except Exception as exc:
+            if is_disk_full(exc):
                 raise DiskFull(str(exc)) from exc
             raise
-
-    def _extract(self, rel: str, k: str, copy: Any) -> Outcome:
-        from index.extract import ExtractLimits, extract_file
-        from index.metadata import derive_metadata
-
-        try:
-            extracted = extract_file(copy.path, ExtractLimits.from_config(self.config))
-        except ExtractionError as exc:
-            self._drop_unreferenced(copy)
-            return Refused(k, exc.reason, exc.detail, copy.size, copy.mtime, copy.checksum)
-        meta = derive_metadata(rel, self.share_root, extracted, self.config)
-        return Prepared(k, copy.path, copy.checksum, copy.size, copy.mtime, extracted, meta)
-
-    def _drop_unreferenced(self, copy: Any) -> None:
-        if not self.lib.catalogue.by_checksum(copy.checksum):
-            Path(copy.path).unlink(missing_ok=True)
-
-    def _refuse(self, k: str, reason: str, detail: str, st: os.stat_result) -> Refused | None:
-        rej = self.lib.catalogue.rejection(k)
-        if rej is not None and rej.reason == reason and rej.size == st.st_size and rej.mtime == st.st_mtime:
-            return None  # already recorded
-        log.info("refused %s: %s (%s)", k, reason, detail)
-        return Refused(k, reason, detail, st.st_size, st.st_mtime)
-
-    def _exists_on_share(self, k: str) -> bool:
-        # Keys of GBK names differ from their raw names; such a document is looked up by the rescan.
-        return os.path.lexists(self.share_root / k)
-
-    def check_space(self) -> None:
-        """Raise DiskFull when the library's disk has less than sync.min_free_mb free."""
-        from index.sync.status import free_mb
-
-        free = free_mb(self.lib.root)
-        if 0 <= free < self.min_free_mb:
-            raise DiskFull(f"{free} MiB free < sync.min_free_mb {self.min_free_mb}")
-
-    # ------------------------------------------------------------ metadata only
-    def refresh_meta(self, rel: str) -> tuple[str, DocumentMeta] | None:
-        """A sidecar or folder catalogue changed: new metadata for the document at ``rel``."""
-        from index.metadata import derive_metadata
-
-        cat = self.lib.catalogue
-        rec = cat.by_path(key(rel))
-        if rec is None:
-            return None
-        pages = cat.get_text(rec.checksum)
-        extracted = Extracted(pages=pages, page_count=rec.page_count, has_text=rec.has_text, format=rec.format)
-        try:
-            meta = derive_metadata(rel, self.share_root, extracted, self.config)
-        except (OSError, KioskError) as exc:
-            log.warning("metadata of %s not refreshed: %s", rec.source_path, exc)
-            return None
-        if meta == rec.meta:
-            return None
-        return rec.id, meta
-
-    # ------------------------------------------------------------ apply
-    @staticmethod
-    def apply(writer: Any, outcomes: list[Outcome]) -> None:
-        """Record prepared outcomes in one writer transaction."""
-        for o in outcomes:
-            if isinstance(o, Prepared):
-                writer.add_or_update(o.key, o.copy_path, o.checksum, o.size, o.mtime, o.extracted, o.meta)
-                writer.cat.clear_rejection(writer.conn, o.key)
-            elif isinstance(o, Moved):
-                if writer.cat.by_path(o.old_key) is None:
-                    continue
-                if o.key != o.old_key and writer.cat.by_path(o.key) is not None:
-                    writer.remove(o.key)  # the new name held another document: replaced
-                writer.move(o.old_key, o.key, o.mtime)
-            else:
-                writer.reject(o.key, o.reason, o.detail, o.size, o.mtime, o.checksum)
+        if summary.added or summary.updated or summary.moved:
+            apply_families(self.lib, self.config)  # type: ignore[arg-type]
+        return summary

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import os
 
-_FALLBACK_ENCODINGS = ("gbk", "gb18030", "big5")
-
-
 def is_clean(name: str) -> bool:
     """True when ``name`` is proper Unicode (no surrogate-escaped bytes)."""
     try:
@@ -24,27 +21,9 @@ def is_clean(name: str) -> bool:
 
 
 def display_name(name: str) -> str:
-    """A readable form of a file name or relative path, for reports and logs."""
+    """A readable form of a file name or relative path, for reports and logs (name by name)."""
     if is_clean(name):
         return name
-    raw = os.fsencode(name)
-    for encoding in _FALLBACK_ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("utf-8", errors="backslashreplace")
+    from index.sync.reconcile import display_rel
 
-
-def original_encoding(name: str) -> str:
-    """'utf-8' for a clean name, else the first fallback encoding that decodes it, else ''."""
-    if is_clean(name):
-        return "utf-8"
-    raw = os.fsencode(name)
-    for encoding in _FALLBACK_ENCODINGS:
-        try:
-            raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return ""
+    return display_rel(os.fsencode(name))

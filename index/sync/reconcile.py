@@ -71,11 +71,16 @@ class SyncSummary:
 
 
 def display_rel(raw: bytes) -> str:
-    """A relative path from the share as readable text: UTF-8, else GBK (Windows shares)."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030", errors="replace")
+    """A relative path from the share as readable text: UTF-8, else GBK (Windows shares).
+
+    Decoded name by name: a GBK file name inside a UTF-8 folder name keeps both readable."""
+    parts = []
+    for part in raw.split(b"/"):
+        try:
+            parts.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            parts.append(part.decode("gb18030", errors="replace"))
+    return "/".join(parts)
 
 
 def _meta_sig(path: Path) -> str:
