@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+
 def is_clean(name: str) -> bool:
     """True when ``name`` is proper Unicode (no surrogate-escaped bytes)."""
     try:
