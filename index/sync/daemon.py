@@ -46,6 +46,8 @@ STATUS_MIN_INTERVAL_S = 5.0  # status written at most this often after changes
 STATUS_MAX_INTERVAL_S = 60.0  # and at least this often
 DISK_RECHECK_S = 30.0  # while paused for disk space
 HEALTH_CHECK_S = 10.0  # watcher health
+GUARD_RECHECK_S = 30.0  # held removals are looked at again this often
+GUARD_KEYS = ("sync.guard_share_unreachable", "sync.guard_share_empty", "sync.guard_no_marker", "sync.guard_mass_removal")
 
 
 class SdNotifier:
@@ -121,6 +123,8 @@ class SyncDaemon:
         self._rebuild: threading.Thread | None = None
         self._rebuild_error: BaseException | None = None
         self._last_status_doc: dict[str, Any] | None = None
+        self._held: frozenset[str] = frozenset()
+        self._held_at = -1e18
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -354,32 +358,38 @@ class SyncDaemon:
 
     # ------------------------------------------------------------ removals
     def apply_removals(self) -> bool:
+        """Remove documents whose files are gone, when the removal guard allows it."""
         if not self.removals:
             return False
-        gone = {k: rel for k, rel in self.removals.items() if not os.path.lexists(self.share_root / rel)}
-        for k in [k for k in self.removals if k not in gone]:
-            del self.removals[k]  # it came back
         known = self.lib.catalogue.file_states()
-        gone = {k: rel for k, rel in gone.items() if k in known}
-        if not gone:
-            self.removals.clear()
+        for k in [k for k, rel in self.removals.items() if k not in known or os.path.lexists(self.share_root / rel)]:
+            del self.removals[k]  # not a document, or it came back
+        if not self.removals:
             return False
-        decision = RemovalGuard.check(self.share_root, len(gone), len(known), self.config)
+        pending = frozenset(self.removals)
+        now = self._now()
+        if pending == self._held and now - self._held_at < GUARD_RECHECK_S:
+            return False  # held a moment ago for exactly these: look again later
+        decision = RemovalGuard.check(self.share_root, len(pending), len(known), self.config)
         if not decision.allowed:
-            if decision.reason_key not in self.state.notes:
-                log.warning("held %d removals: %s", len(gone), decision.detail)
+            if pending != self._held:
+                log.warning("held %d removals: %s", len(pending), decision.detail)
+            self._held, self._held_at = pending, now
             self.state.note(decision.reason_key, **decision.params)
-            self.state.share_ok = decision.reason_key not in ("sync.guard_share_unreachable",)
+            self.state.share_ok = decision.reason_key != "sync.guard_share_unreachable"
+            self.state.last_sync_ok = False
             self._status_dirty = True
             return False
-        for key in ("sync.guard_share_unreachable", "sync.guard_share_empty", "sync.guard_no_marker",
-                    "sync.guard_mass_removal"):
+        self._held = frozenset()
+        for key in GUARD_KEYS:
             self.state.clear(key)
         with self.lib.writer() as w:
-            for k in gone:
+            for k in pending:
                 w.remove(k)
                 log.info("removed %s (gone from the share)", k)
         self.removals.clear()
+        self.state.share_ok = True
+        self.state.last_sync_ok = True
         self._commits_since_merge += 1
         self._status_dirty = True
         return True
@@ -421,13 +431,29 @@ class SyncDaemon:
         """Rebuild in the background when the index disagrees with the catalogue or is damaged."""
         if self._rebuilding():
             return
-        try:
-            problems = [p for p in self.lib.check_index() if "not yet in the index" not in p]
-        except Exception as exc:  # a damaged index fails in many ways inside Whoosh
-            problems = [f"index unreadable: {exc!r}"]
+        problems = self._index_opens_fresh()
+        if not problems:
+            try:
+                problems = [p for p in self.lib.check_index() if "not yet in the index" not in p]
+            except Exception as exc:  # a damaged index fails in many ways inside Whoosh
+                problems = [f"index unreadable: {exc!r}"]
         if problems:
             log.warning("index disagrees with the catalogue (%d problems, first: %s)", len(problems), problems[0])
             self.start_rebuild()
+
+    def _index_opens_fresh(self) -> list[str]:
+        """Open the index from disk as a newly started app would (the live searcher may not notice damage)."""
+        from index.whoosh_index import open_index
+
+        try:
+            ix = open_index(self.lib.index_path)
+            with ix.searcher() as s:
+                s.doc_count()
+                for _ in s.documents(unit="doc"):  # reads every segment's stored fields
+                    pass
+        except Exception as exc:  # IndexCorrupt, or whatever Whoosh raises on damaged files
+            return [f"index cannot be opened: {exc}"]
+        return []
 
     def start_rebuild(self) -> None:
         if self._rebuilding():

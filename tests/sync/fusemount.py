@@ -47,8 +47,8 @@ def bindfs_mount(backing: Path, mnt: Path) -> Iterator[Path]:
             time.sleep(0.02)
         yield mnt
     finally:
-        if _mounted(mnt):
-            subprocess.run(["fusermount", "-u", str(mnt)], check=False, capture_output=True)
+        if _mounted(mnt) and subprocess.run(["fusermount", "-u", str(mnt)], capture_output=True).returncode:
+            subprocess.run(["fusermount", "-u", "-z", str(mnt)], check=False, capture_output=True)  # busy: detach
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
