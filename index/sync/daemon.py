@@ -19,6 +19,7 @@ healthy, STATUS= lines and STOPPING=1.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import queue
@@ -71,8 +72,8 @@ class SdNotifier:
             return False
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
-                sock.connect(self.address)
-                sock.sendall("\n".join(lines).encode("utf-8"))
+                # Never block the daemon on a receiver that does not read (a full queue: EAGAIN).
+                sock.sendto("\n".join(lines).encode("utf-8"), socket.MSG_DONTWAIT, self.address)
         except OSError as exc:
             log.debug("sd_notify failed: %s", exc)
             return False
@@ -531,6 +532,8 @@ def run_daemon(share: Path, library: Path, config: Any, *, allow_mass_removal: b
         stop.set()
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    # `kill -USR1 <pid>` prints every thread's stack to stderr (the journal): for a daemon that hangs.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         return SyncDaemon(share, library, config).run(stop)
     finally:

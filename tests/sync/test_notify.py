@@ -40,3 +40,14 @@ def test_notify_disabled_without_socket(tmp_path: Path) -> None:
 def test_watchdog_for_another_pid_is_ignored() -> None:
     n = SdNotifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "1000000", "WATCHDOG_PID": "1"})
     assert n.watchdog_interval_s is None
+
+
+def test_notify_never_blocks_on_a_full_socket(tmp_path: Path) -> None:
+    """A receiver that does not read fills its queue; the daemon must not hang on it."""
+    path = tmp_path / "full.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(path))
+        n = SdNotifier({"NOTIFY_SOCKET": str(path)})
+        results = [n.notify("WATCHDOG=1") for _ in range(2000)]
+        assert results[0] is True
+        assert results[-1] is False  # dropped, not blocked
