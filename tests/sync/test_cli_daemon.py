@@ -76,13 +76,12 @@ def test_daemon_process_notifies_takes_files_and_stops_on_sigterm(tmp_path: Path
     env = {**os.environ, "NOTIFY_SOCKET": str(sock_path), "WATCHDOG_USEC": "200000",
            "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
            mark.split("=")[0]: mark.split("=")[1]}
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server, (tmp_path / "daemon.err").open("wb") as err:
         server.bind(str(sock_path))
         proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk", "--config", str(cfg), "sync", "--share", str(share), "--library", str(lib_root)],
-            env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "daemon.err", "wb"),
+            env=env, stdout=subprocess.DEVNULL, stderr=err,
         )
-        env.pop("WATCHDOG_USEC")
         try:
             _recv_until(server, "READY=1", 90)
             _recv_until(server, "WATCHDOG=1", 10)
@@ -112,9 +111,6 @@ def test_daemon_process_notifies_takes_files_and_stops_on_sigterm(tmp_path: Path
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-            for stream in (proc.stdout, proc.stderr):
-                if stream:
-                    stream.close()
     deadline = time.monotonic() + 10
     while _marked_processes(mark) and time.monotonic() < deadline:
         time.sleep(0.1)  # an extraction worker exits when its parent's pipe closes
