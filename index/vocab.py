@@ -13,7 +13,7 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from index.analysis import search_words
+from index.analysis import query_words, search_words
 from index.normalize import has_cjk, normalize
 
 MAX_WORD_LEN = 12
@@ -29,7 +29,14 @@ def word_pinyin(word: str) -> tuple[str, str]:
 
 def document_words(title: str, issuer: str, topic: str, keywords: Iterable[str]) -> set[str]:
     """The vocabulary words one document contributes."""
-    words = set(search_words(normalize(title)))
+    title_n = normalize(title)
+    words = set(search_words(title_n))
+    # Two neighbouring words of the title make a compound people look for as one
+    # (信息 + 公开 -> 信息公开, 停车 + 管理 -> 停车管理); it occurs in the title, so it finds it.
+    parts = [w for w in query_words(title_n)]
+    for a, b in zip(parts, parts[1:], strict=False):
+        if len(a) >= 2 and len(b) >= 2 and len(a) + len(b) <= 6 and has_cjk(a) and has_cjk(b):
+            words.add(a + b)
     for whole in (issuer, topic, *keywords):
         w = normalize(whole).strip()
         if w and has_cjk(w) and len(w) <= MAX_WORD_LEN and " " not in w:
