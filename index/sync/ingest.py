@@ -31,8 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from index.metadata import metadata_signature
 from index.sync.reconcile import Ingestor as CoreIngestor
-from index.sync.reconcile import ShareFile, SyncSummary, _meta_sig, apply_families, display_rel
+from index.sync.reconcile import ShareFile, SyncSummary, apply_families, display_rel
 from index.sync.status import free_mb
 
 log = logging.getLogger("index.sync")
@@ -87,7 +88,7 @@ def share_file(share_root: Path, rel: str) -> ShareFile | OutsideLink | None:
     if not stat.S_ISREG(st.st_mode):
         log.info("not a regular file, not opened: %s (%s)", key(rel), stat.filemode(st.st_mode))
         return None
-    return ShareFile(key(rel), path, st.st_size, st.st_mtime, _meta_sig(path))
+    return ShareFile(key(rel), path, st.st_size, st.st_mtime, metadata_signature(path))
 
 
 class DaemonIngest:
