@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from index.config import Config
 from index.errors import IndexCorrupt, KioskError, ShareUnavailable
 from index.sync import ingest as ing
 from index.sync.guard import RemovalGuard
@@ -87,7 +88,7 @@ class SyncDaemon:
         self,
         share_root: Path,
         library_root: Path,
-        config: Mapping[str, Any],
+        config: Config,
         *,
         now: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
@@ -111,7 +112,8 @@ class SyncDaemon:
         self.todo: OrderedDict[str, None] = OrderedDict()  # raw rels ready to take, in order
         self.removals: dict[str, str] = {}  # catalogue key -> raw rel, waiting for the guard
         self.batches = 0
-        self.taken = 0
+        self.taken = 0  # documents added or updated
+        self.extracted = 0  # files run through extraction
         self._commits_since_merge = 0
         self._last_work = now()
         self._last_rescan = now()
@@ -126,6 +128,7 @@ class SyncDaemon:
         self._last_status_doc: dict[str, Any] | None = None
         self._held: frozenset[str] = frozenset()
         self._held_at = -1e18
+        self._last_removal_event = -1e18
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -261,12 +264,14 @@ class SyncDaemon:
             self.tracker.forget(path)
             self.todo.pop(rel, None)
             self.removals[ing.key(rel)] = rel
+            self._last_removal_event = self._now()
         elif kind == "delete_dir":
             self.tracker.forget_under(path)
             prefix = ing.key(rel) + "/"
             for k in self.lib.catalogue.file_states():
                 if k.startswith(prefix):
                     self.removals[k] = rel + "/" + k[len(prefix):]
+            self._last_removal_event = self._now()
         elif kind == "touch_dir":
             for sub, _st in walk_share(path):
                 self.tracker.touch(path / sub)
@@ -352,6 +357,7 @@ class SyncDaemon:
         if changed:
             self.batches += 1
             self.taken += len(summary.added) + len(summary.updated)
+            self.extracted += summary.extracted
             self._commits_since_merge += 1
             self._status_dirty = True
             self.state.last_sync_at = self._wall()
@@ -367,8 +373,10 @@ class SyncDaemon:
             del self.removals[k]  # not a document, or it came back
         if not self.removals:
             return False
-        pending = frozenset(self.removals)
         now = self._now()
+        if now - self._last_removal_event < max(float(self.config["sync.stability_delay_s"]), 1.0):
+            return False  # deletions still arriving: judge them together, as one pass
+        pending = frozenset(self.removals)
         if pending == self._held and now - self._held_at < GUARD_RECHECK_S:
             return False  # held a moment ago for exactly these: look again later
         decision = RemovalGuard.check(self.share_root, len(pending), len(known), self.config)
@@ -521,7 +529,7 @@ class SyncDaemon:
             self.notifier.notify("WATCHDOG=1")
 
 
-def run_daemon(share: Path, library: Path, config: Any, *, allow_mass_removal: bool = False) -> int:
+def run_daemon(share: Path, library: Path, config: Config, *, allow_mass_removal: bool = False) -> int:
     """The CLI's entry: run until SIGTERM/SIGINT."""
     if allow_mass_removal:
         config = config.with_overrides({"sync.allow_mass_removal": True})

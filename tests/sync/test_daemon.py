@@ -124,7 +124,7 @@ def test_slowly_growing_file_is_not_taken_early(
     pump(d, clock, lambda: doc_at(d, rel) is not None)
     rec = doc_at(d, rel)
     assert rec.size == len(full)
-    assert d.taken == 1
+    assert d.extracted == 1  # taken once, complete
 
 
 def test_debris_is_ignored_and_a_finished_download_is_taken(
@@ -156,7 +156,7 @@ def test_rename_is_a_move_not_a_new_extraction(
     after = doc_at(d, f"{PUBLIC}/新名.txt")
     assert after.id == before.id and after.added_at == before.added_at  # same document, path changed
     assert doc_at(d, f"{PUBLIC}/旧名.txt") is None
-    assert d.taken == 0  # nothing extracted again
+    assert d.extracted == 0  # nothing extracted again
     assert d.lib.check_index() == []
 
 
@@ -194,7 +194,7 @@ def test_mass_removal_holds_until_allowed(
     for i in range(10):
         write_doc(share, f"{PUBLIC}/通知{i:02d}.txt", f"关于第{i}号事项的通知")
     d = make_daemon()
-    assert d.lib.counts()["public"] == 10
+    assert d.lib.counts()["public"] == 10, (d.lib.counts(), d.lib.rejections(), [r.source_path for r in d.lib.pending()])
     for i in range(5):
         (share / PUBLIC / f"通知{i:02d}.txt").unlink()
     pump(d, clock, lambda: "sync.guard_mass_removal" in d.state.notes)
@@ -334,3 +334,21 @@ def test_corrupt_index_is_rebuilt_in_background_while_reader_serves(
         assert reader.search("档案工作").total == 5
     finally:
         reader.close()
+
+
+def test_review_record_in_a_sidecar_publishes_the_document(
+    share: Path, library_root: Path, make_daemon: Callable[..., SyncDaemon], clock: FakeClock
+) -> None:
+    """先审查、后公开: a pending document becomes public when staff add its review record."""
+    d = make_daemon()
+    rel = "待审文件/关于古树名木保护的通知.txt"
+    write_doc(share, rel, "关于古树名木保护的通知", "古树名木一律挂牌保护。")
+    pump(d, clock, lambda: d.lib.counts()["pending"] == 1)
+    doc_id = doc_at(d, rel).id
+    sidecar = share / (rel + ".json")
+    sidecar.write_text(json.dumps({"审查人": "李四", "审查日期": "2024-06-01"}, ensure_ascii=False), encoding="utf-8")
+    pump(d, clock, lambda: d.lib.counts()["public"] == 1)
+    assert doc_at(d, rel).id == doc_id and doc_at(d, rel).meta.reviewer == "李四"
+    assert d.extracted == 1  # extracted once; the sidecar only changed the metadata
+    with Library.open(library_root, d.config) as reader:
+        assert reader.search("古树名木").total == 1
