@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
-from typing import Any
 
 from index.config import Config
+from kiosk.commands._common import add_library_arg, library_path, print_json
 
 
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser("status", help="show this terminal's sync status (Chinese summary; --json for the record)")
-    p.add_argument("--library", help="library folder (default: library.path from the configuration)")
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="this terminal's sync status (Chinese summary; --json for the record)")
+    add_library_arg(p)
     p.add_argument("--json", action="store_true", help="print the status record as JSON (schema 1)")
-    p.set_defaults(func=handler)
+    p.set_defaults(func=run)
 
 
-def handler(args: argparse.Namespace, config: Config) -> int:
+def run(args: argparse.Namespace, config: Config) -> int:
     from index.library import Library
     from index.sync.status import SyncState, build_status, read_local, summary_text
 
-    root = Path(args.library or config["library.path"])
+    root = library_path(args, config)
     local = read_local(root) or {}
     with Library.open(root, config) as lib:
         status = build_status(lib, config, SyncState())
@@ -30,7 +28,7 @@ def handler(args: argparse.Namespace, config: Config) -> int:
         if key in local:
             status[key] = local[key]
     if args.json:
-        print(json.dumps(status, ensure_ascii=False, indent=1))
+        print_json(status)
     else:
         print(summary_text(status), end="")
     return 0
