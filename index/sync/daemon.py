@@ -470,19 +470,28 @@ class SyncDaemon:
         self.state.note("sync.index_rebuilding")
         self._status_dirty = True
         self.publish_status(force=True)
+        self._start_background("index-rebuild", self._run_rebuild)
+
+    def _run_rebuild(self) -> None:
+        n = self.lib.rebuild_index()
+        log.warning("index rebuilt from the catalogue: %d documents", n)
+
+    def _start_background(self, name: str, work: Callable[[], None]) -> None:
+        """Long index work in a helper thread: the loop keeps watching and pinging systemd;
+        ingestion waits until it is done (one writer)."""
 
         def run() -> None:
             try:
-                n = self.lib.rebuild_index()
-                log.warning("index rebuilt from the catalogue: %d documents", n)
+                work()
             except BaseException as exc:
                 self._rebuild_error = exc
-                log.exception("index rebuild failed")
+                log.exception("%s failed", name)
 
-        self._rebuild = threading.Thread(target=run, name="index-rebuild")
+        self._rebuild = threading.Thread(target=run, name=name)
         self._rebuild.start()
 
     def _rebuilding(self) -> bool:
+        """True while helper-thread index work (rebuild or merge) runs."""
         if self._rebuild is None:
             return False
         if self._rebuild.is_alive():
@@ -496,9 +505,12 @@ class SyncDaemon:
         return False
 
     def merge_segments(self) -> None:
+        """Idle: merge the index segments the batches left (one per commit)."""
+        if self._rebuilding():
+            return
         log.info("idle: merging index segments")
-        self.lib.merge_segments()
         self._commits_since_merge = 0
+        self._start_background("index-merge", self.lib.merge_segments)
 
     # ------------------------------------------------------------ status, watchdog
     def publish_status(self, *, force: bool = False) -> None:

@@ -377,24 +377,39 @@ class ShareEventHandler(FileSystemEventHandler):
                 self.events.put(("sidecar", rel))
         elif isinstance(event, (FileDeletedEvent, DirDeletedEvent)):
             rel = self._rel(event.src_path)
-            if rel:
-                self.events.put(("delete_dir" if event.is_directory else "delete", rel))
+            if rel is None:
+                return
+            if event.is_directory:
+                if not any(p in IGNORED_DIRS for p in rel.split("/")):
+                    self.events.put(("delete_dir", rel))
+            elif is_candidate(rel):
+                self.events.put(("delete", rel))
+            elif is_metadata_file(rel):
+                self.events.put(("sidecar", rel))  # a sidecar removed: its document is described anew
         elif isinstance(event, (FileMovedEvent, DirMovedEvent)):
             old, new = self._rel(event.src_path), self._rel(event.dest_path)
             if event.is_directory:
-                # Folder renamed: its files are handled by the next rescan of the new folder.
-                if old:
+                # Folder renamed: the files below the new name are taken (recognised as moves by
+                # their checksums), the old names wait among the removals.
+                if old and not any(p in IGNORED_DIRS for p in old.split("/")):
                     self.events.put(("delete_dir", old))
-                if new:
+                if new and not any(p in IGNORED_DIRS for p in new.split("/")):
                     self.events.put(("touch_dir", new))
-            elif old and new and is_candidate(new):
-                self.events.put(("move", old, new))
-            elif new and is_candidate(new):
-                self.events.put(("touch", new))
-            elif new and is_metadata_file(new):
-                self.events.put(("sidecar", new))
-            elif old:
-                self.events.put(("delete", old))
+                return
+            old_rel, new_rel = old or "", new or ""
+            old_doc = bool(old_rel) and is_candidate(old_rel)
+            new_doc = bool(new_rel) and is_candidate(new_rel)
+            if old_doc and new_doc:
+                self.events.put(("move", old_rel, new_rel))
+                return
+            if old_doc:
+                self.events.put(("delete", old_rel))
+            elif old_rel and is_metadata_file(old_rel):
+                self.events.put(("sidecar", old_rel))
+            if new_doc:
+                self.events.put(("touch", new_rel))
+            elif new_rel and is_metadata_file(new_rel):
+                self.events.put(("sidecar", new_rel))
 
 
 # ---------------------------------------------------------------- the watcher

@@ -352,3 +352,18 @@ def test_review_record_in_a_sidecar_publishes_the_document(
     assert d.extracted == 1  # extracted once; the sidecar only changed the metadata
     with Library.open(library_root, d.config) as reader:
         assert reader.search("古树名木").total == 1
+
+
+def test_segments_are_merged_when_idle(
+    share: Path, library_root: Path, make_daemon: Callable[..., SyncDaemon], clock: FakeClock
+) -> None:
+    d = make_daemon(**{"sync.batch_size": 1})
+    for i in range(3):
+        write_doc(share, f"{PUBLIC}/通知{i}.txt", f"关于第{i}次会议的通知")
+    pump(d, clock, lambda: d.lib.counts()["public"] == 3, advance=0.3)
+    with Library.open(library_root, d.config) as reader:
+        assert len(reader._searcher.reader().leaf_readers()) >= 2  # one segment per commit
+    pump(d, clock, lambda: d._commits_since_merge == 0 and d._rebuild is None, advance=10)
+    with Library.open(library_root, d.config) as reader:
+        assert len(reader._searcher.reader().leaf_readers()) == 1
+        assert reader.search("会议").total == 3

@@ -284,3 +284,24 @@ def test_candidate_name_agrees_with_filters() -> None:
              "a.crdownload", "b.filepart", ".syncthing.a.pdf.tmp", "report.TMP", "Thumbs.DB", "x.txt"]
     for name in names:
         assert candidate_name(name) == is_candidate(f"规范性文件/{name}"), name
+
+
+def test_handler_ignores_status_writes_and_reports_sidecars(share: Path, config: Config) -> None:
+    """Atomic writes in .kiosk-status (temp + rename) are not share changes; sidecars are."""
+    (share / "规范性文件").mkdir()
+    (share / "规范性文件" / "a.txt").write_text("x", encoding="utf-8")
+    q: queue.Queue = queue.Queue()
+    watcher = ShareWatcher(share, q, config)
+    watcher.start()
+    try:
+        status = share / ".kiosk-status"
+        status.mkdir()
+        (status / ".t.json.123.tmp").write_text("{}", encoding="utf-8")
+        os.replace(status / ".t.json.123.tmp", status / "t.json")
+        (share / "规范性文件" / "a.txt.json").write_text("{}", encoding="utf-8")
+        got = _events(q, 1, timeout=3)
+        (share / "规范性文件" / "a.txt.json").unlink()
+        got += _events(q, 2, timeout=3)
+    finally:
+        watcher.stop()
+    assert got and all(e == ("sidecar", "规范性文件/a.txt.json") for e in got), got
