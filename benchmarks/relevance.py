@@ -51,7 +51,8 @@ def build(root: Path, corpus: Path) -> int:
     config = parse_config("").with_overrides({"review.required": False})
     with Library.open(root, config, writable=True) as lib:
         for i in range(0, len(docs), 500):
-            add_docs(lib, docs[i : i + 500])
+            add_docs(lib, docs[i : i + 500], defer_index=True)
+        lib.rebuild_index(procs=2)
     return len(docs)
 
 

@@ -183,19 +183,18 @@ class Library:
             if browse or sort == "newest":
                 results = s.search(q, filter=flt, limit=want, sortedby="date", reverse=True)
                 ranked = [(dict(r.fields()), 0.0) for r in results]
+                dropped = 0
             else:
                 results = s.search(q, filter=flt, limit=max(S.RERANK_DEPTH, want))
                 ranked = [(dict(r.fields()), r.score) for r in results]
-                total = len(results)
                 # The body index has bigrams without positions: check longer words really occur.
                 kept = [fs for fs in ranked if self._has_phrases(pq, fs[0])]
-                total -= len(ranked) - len(kept)
+                dropped = len(ranked) - len(kept)
                 ranked = sorted(kept, key=lambda fs: S.rank_key(pq, fs[0], fs[1]))
-            if browse or sort == "newest":
-                total = len(results)
+            total, facets = S.count_and_facets(s, q, flt, with_facets)
+            total = max(total - dropped, len(ranked))
             terms = pq.display_terms if not pq.doc_number else []
             hits = [self._hit(f, sc, terms) for f, sc in ranked[offset:want]]
-            facets = S.facet_counts(s, q, flt) if with_facets else {}
             suggestions: list[str] = []
             corrected = ""
             if total == 0 and pq.text:
@@ -203,7 +202,7 @@ class Library:
                 total = len(hits)
                 if not hits and len(pq.words) > 1 and pq.doc_number is None:
                     # Nothing has every word: rank what has some of them (questions in plain words).
-                    results = s.search(Q.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
+                    results = s.search(S.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
                     hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]
                     total = len(results)
                 suggestions = self._suggest(pq, flt)
@@ -220,7 +219,11 @@ class Library:
         missing = [w for w in long_words if w not in head]
         if not missing:
             return True
-        text = normalize("".join("".join(self._pages(fields.get("doc_id", fields["id"]))).split()))
+        raw = "".join("".join(self._pages(fields.get("doc_id", fields["id"]))).split())
+        missing = [w for w in missing if w not in raw]  # most text is already normal: skip the slow path
+        if not missing:
+            return True
+        text = normalize(raw)
         rec = self.catalogue.get(fields.get("doc_id", fields["id"]))
         if rec is not None:
             text += normalize(" ".join(rec.meta.keywords) + rec.meta.index_number)
@@ -298,7 +301,7 @@ class Library:
 
     def facets(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         with self._lock:
-            return S.facet_counts(self._searcher, Q.Term("unit", "doc"), S.filter_query(filters))
+            return S.count_and_facets(self._searcher, Q.Term("unit", "doc"), S.filter_query(filters))[1]
 
     def newest(self, n: int = 10) -> list[Hit]:
         return self.search("", limit=n, with_facets=False).hits
@@ -370,14 +373,17 @@ class Library:
         return STATE_PENDING
 
     @contextmanager
-    def writer(self) -> Iterator[LibraryWriter]:
+    def writer(self, *, defer_index: bool = False) -> Iterator[LibraryWriter]:
+        """Catalogue changes in one transaction, then the index follows. ``defer_index``
+        leaves the index to a later ``apply_index_todo()`` or ``rebuild_index()`` (bulk loads)."""
         if not self.writable:
             raise LibraryError("library opened read-only")
         w = LibraryWriter(self)
         with self.catalogue.transaction() as conn:
             w.conn = conn
             yield w
-        self.apply_index_todo()
+        if not defer_index:
+            self.apply_index_todo()
         self._gc_copies(w.orphan_candidates)
 
     def apply_index_todo(self, *, merge: bool = False) -> int:
@@ -426,13 +432,17 @@ class Library:
             if rel not in referenced:
                 (self.root / rel).unlink(missing_ok=True)
 
-    def rebuild_index(self) -> int:
+    def rebuild_index(self, procs: int = 1) -> int:
         """Recreate the index from the catalogue into a new folder, then swap it in."""
         new = self.root / (INDEX_DIR + ".new")
         if new.exists():
             shutil.rmtree(new)
         ix = open_index(new, create=True)
-        writer = ix.writer(compound=False, limitmb=256)
+        procs = max(1, min(procs, os.cpu_count() or 1))
+        if procs > 1:  # Whoosh's MpWriter: analysis and segment writing on several cores
+            writer = ix.writer(procs=procs, limitmb=128, multisegment=True, compound=False)
+        else:
+            writer = ix.writer(compound=False, limitmb=256)
         n = 0
         try:
             for rec in self.catalogue.iter_documents(STATE_PUBLIC):

@@ -10,6 +10,7 @@ pinyin without tones (``xinxigongkai``) and its initials (``xxgk``).
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,8 +34,7 @@ def document_words(title: str, issuer: str, topic: str, keywords: Iterable[str])
     words = set(search_words(title_n))
     # Two neighbouring words of the title make a compound people look for as one
     # (信息 + 公开 -> 信息公开, 停车 + 管理 -> 停车管理); it occurs in the title, so it finds it.
-    parts = [w for w in query_words(title_n)]
-    for a, b in zip(parts, parts[1:], strict=False):
+    for a, b in itertools.pairwise(query_words(title_n)):
         if len(a) >= 2 and len(b) >= 2 and len(a) + len(b) <= 6 and has_cjk(a) and has_cjk(b):
             words.add(a + b)
     for whole in (issuer, topic, *keywords):
@@ -142,14 +142,17 @@ class Vocabulary:
             count, neg_df, path = best[i]  # type: ignore[misc]
             for j in range(i + 1, min(n, i + 6 * MAX_WORD_LEN) + 1):
                 sub = s[i:j]
-                # Initials stand for a word only when they are three letters or more, or the
-                # whole chunk: two letters (xx, gk) are too ambiguous inside a longer run.
-                entries = self._by_full.get(sub) or (
-                    self._by_initials.get(sub) if len(sub) >= 3 or (i == 0 and j == n) else None)
+                # Two-letter initials (xx, gk) are ambiguous: allowed, but they cost more
+                # than a full syllable or longer initials, so fewer, surer words win.
+                cost = 2
+                entries = self._by_full.get(sub)
+                if not entries and len(sub) >= 2:
+                    entries = self._by_initials.get(sub)
+                    cost = 3 if len(sub) == 2 and not (i == 0 and j == n) else 2
                 if not entries:
                     continue
                 e = entries[0]
-                cand = (count + 1, neg_df - e.df, [*path, e.word])
+                cand = (count + cost, neg_df - e.df, [*path, e.word])
                 if best[j] is None or cand[:2] < best[j][:2]:  # type: ignore[index]
                     best[j] = cand
         return best[n][2] if best[n] else None

@@ -99,6 +99,7 @@ NATIONAL = [
     ("发票管理办法(2023-07-20)", "html", {"主题分类": "财政、金融、审计"}),
     ("基本农田保护条例(2011-01-08)", "txt", None),
     ("专利代理条例(2018-11-06)", "docx", None),
+    ("政府信息公开条例(2019-04-03)", "pdf", {"主题分类": "综合政务", "主题词": "信息公开；政务公开"}),
 ]
 
 # 政府公报/2012: four issues of a district gazette, each a compilation of real texts.

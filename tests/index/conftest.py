@@ -43,8 +43,8 @@ DOCS: list[dict[str, Any]] = [
 ]
 
 
-def add_docs(lib: Library, docs: Iterable[dict[str, Any]]) -> None:
-    with lib.writer() as w:
+def add_docs(lib: Library, docs: Iterable[dict[str, Any]], *, defer_index: bool = False) -> None:
+    with lib.writer(defer_index=defer_index) as w:
         for d in docs:
             text = d.get("pages") or [d.get("body", "")]
             data = "\n".join(text).encode("utf-8") + d["path"].encode()
