@@ -142,6 +142,7 @@ class SyncDaemon:
         self.first_pass()
         self.check_index()
         self.publish_status(force=True)
+        self.publisher.export_counts()
         self.notifier.notify("READY=1", f"STATUS=watching ({self.watcher.mode}); {self.lib.counts()['public']} public documents")
 
     def first_pass(self) -> None:

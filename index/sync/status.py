@@ -253,23 +253,14 @@ class StatusPublisher:
         return True
 
     def export_counts(self) -> bool:
-        """Copy the anonymous usage counts to SHARE/<status_dir>/counts/<terminal-id>/.
+        """Copy the anonymous usage counts (``LIB/stats``) to SHARE/<status_dir>/counts/<terminal-id>/."""
+        from index.stats import export_counts
 
-        INTEGRATION POINT (index/stats.py, written by the stats helper): calls
-        ``index.stats.export_counts(stats_dir, dest_dir, terminal_id)``; when that module or
-        function is not there yet, nothing is exported and this returns False.
-        """
-        try:
-            from index import stats  # type: ignore[attr-defined]
-        except ImportError:
+        if not (self.library_root / "stats").is_dir():
             return False
-        export = getattr(stats, "export_counts", None)
-        if export is None:
-            return False
-        dest = self.status_dir / "counts" / self.terminal_id
         try:
-            export(self.library_root / "stats", dest, self.terminal_id)
-        except OSError as exc:
-            log.info("usage counts not exported to the share: %s", exc.strerror or exc)
+            export_counts(self.library_root / "stats", self.status_dir, self.terminal_id)
+        except (OSError, ValueError) as exc:
+            log.info("usage counts not exported to the share: %s", exc)
             return False
         return True

@@ -105,3 +105,21 @@ def test_kiosk_status_without_library_says_what_to_do(tmp_path: Path, config: Co
                           "--library", str(tmp_path / "none")], capture_output=True, text=True, env=env, timeout=60)
     assert res.returncode == 1
     assert "sync --once" in res.stderr
+
+
+def test_usage_counts_are_exported_to_the_share(filled: Path, config: Config, share: Path) -> None:
+    from index.stats import UsageCounter
+
+    counter = UsageCounter(filled / "stats", "terminal-01")
+    counter.record("session")
+    counter.record("view", doc_id="abc", topic="档案")
+    counter.close()
+    pub = StatusPublisher(share, filled, config)
+    assert pub.export_counts() is True
+    exported = list((share / ".kiosk-status" / "counts" / "terminal-01").iterdir())
+    assert exported and all(p.suffix == ".json" for p in exported)
+
+
+def test_no_counts_yet_exports_nothing(filled: Path, config: Config, share: Path) -> None:
+    assert StatusPublisher(share, filled, config).export_counts() is False
+    assert not (share / ".kiosk-status" / "counts").exists()
