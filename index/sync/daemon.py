@@ -362,6 +362,7 @@ class SyncDaemon:
             self._commits_since_merge += 1
             self._status_dirty = True
             self.state.last_sync_at = self._wall()
+            self.state.share_ok = True  # files were read from it
         return True
 
     # ------------------------------------------------------------ removals

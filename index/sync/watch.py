@@ -209,8 +209,9 @@ class ScandirPollingEmitter(EventEmitter):
         created: list[tuple[str, tuple[int, int, int]]] = []
         deleted: list[tuple[str, tuple[int, int, int]]] = []
         order = sorted(self._dirs)
-        if not order:
-            self._read_tree(self._root, emit=False)
+        if not order:  # the share was not there at start: everything on it now is new
+            self._read_tree(self._root, emit=True, created=created)
+            self._emit(created, deleted)
             return
         # Folders read this pass regardless of their mtime: a rotating slice within the budget.
         rotate: set[str] = set()

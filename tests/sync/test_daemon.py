@@ -367,3 +367,17 @@ def test_segments_are_merged_when_idle(
     with Library.open(library_root, d.config) as reader:
         assert len(reader._searcher.reader().leaf_readers()) == 1
         assert reader.search("会议").total == 3
+
+
+def test_share_missing_at_start_is_taken_when_it_appears(
+    tmp_path: Path, make_daemon: Callable[..., SyncDaemon], clock: FakeClock
+) -> None:
+    share = tmp_path / "mnt" / "archive"
+    d = make_daemon(share)
+    assert d.state.share_ok is False
+    assert d.watcher is not None and d.watcher.mode == "polling"  # inotify cannot watch what is not there
+    share.mkdir(parents=True)
+    (share / ".kiosk-share").write_text("", encoding="utf-8")
+    write_doc(share, f"{PUBLIC}/关于恢复开放的通知.txt", "关于恢复开放的通知")
+    pump(d, clock, lambda: doc_at(d, f"{PUBLIC}/关于恢复开放的通知.txt") is not None)
+    assert d.state.share_ok is True

@@ -305,3 +305,17 @@ def test_handler_ignores_status_writes_and_reports_sidecars(share: Path, config:
     finally:
         watcher.stop()
     assert got and all(e == ("sidecar", "规范性文件/a.txt.json") for e in got), got
+
+
+def test_scandir_polling_reports_a_share_that_appears_later(tmp_path: Path) -> None:
+    share = tmp_path / "not-mounted-yet"
+    obs, q = _poll_once(share)
+    obs.start()
+    try:
+        assert _poll(obs, q) == []
+        share.mkdir()
+        (share / "a.txt").write_text("x", encoding="utf-8")
+        assert _poll(obs, q) == [("touch", "a.txt")]
+    finally:
+        obs.stop()
+        obs.join()
