@@ -9,6 +9,9 @@
         for a PDF of N pages made with reportlab, through the daemon's real ingest path.
     PYTHONPATH=. python benchmarks/sync_bench.py throughput [--files 200]
         Files per second through the daemon (TXT files; extraction in the worker process).
+    PYTHONPATH=. python benchmarks/sync_bench.py daemon_idle [--docs 200] [--seconds 60]
+        The real `kiosk sync` process after its first pass: idle CPU share and RSS
+        (add the observer's figures from `idle` for a share of 100,000 files).
 """
 
 from __future__ import annotations
@@ -224,6 +227,55 @@ def bench_throughput(args: argparse.Namespace) -> dict:
             "daemon_cpu_s": round(_cpu() - c0, 2), "batches": d.batches, "rss_mb": round(_rss_mb(), 1)}
 
 
+def _proc_cpu_rss(pid: int) -> tuple[float, float]:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+        rss = next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmRSS:"))
+    return cpu, rss
+
+
+def bench_daemon_idle(args: argparse.Namespace) -> dict:
+    """The real `kiosk sync` process, idle after its first pass, at the default settings."""
+    import signal
+    import socket
+
+    tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
+    share, lib_root = tmp / "share", tmp / "library"
+    (share / "规范性文件").mkdir(parents=True)
+    (share / ".kiosk-share").write_text("")
+    for i in range(args.docs):
+        (share / "规范性文件" / f"文件{i:04d}.txt").write_text(f"关于第{i}号事项的通知\n各有关单位：现将有关事项通知如下。\n",
+                                                          encoding="utf-8")
+    cfg = tmp / "kiosk.toml"
+    cfg.write_text('[review]\nrequired = false\n', encoding="utf-8")
+    sock_path = tmp / "notify.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(str(sock_path))
+        server.settimeout(600)
+        proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(cfg), "sync", "--share", str(share),
+                                 "--library", str(lib_root)],
+                                env={**os.environ, "PYTHONPATH": str(REPO), "NOTIFY_SOCKET": str(sock_path)},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            t0 = time.perf_counter()
+            while b"READY=1" not in server.recv(4096):
+                pass
+            ready_s = time.perf_counter() - t0
+            time.sleep(5)  # let the first status write and counts export finish
+            c0, _ = _proc_cpu_rss(proc.pid)
+            time.sleep(args.seconds)
+            c1, rss = _proc_cpu_rss(proc.pid)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+    return {"bench": "daemon_idle", "docs": args.docs, "first_pass_to_ready_s": round(ready_s, 1),
+            "idle_seconds": args.seconds, "idle_cpu_share_of_one_core": round((c1 - c0) / args.seconds, 4),
+            "rss_mb": round(rss, 1)}
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_idle_child":
         _idle_child(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]))
@@ -241,8 +293,12 @@ def main() -> None:
     p.add_argument("--pages", type=int, default=20)
     p = sub.add_parser("throughput")
     p.add_argument("--files", type=int, default=200)
+    p = sub.add_parser("daemon_idle")
+    p.add_argument("--docs", type=int, default=200)
+    p.add_argument("--seconds", type=float, default=60.0)
     args = ap.parse_args()
-    fn = {"idle": bench_idle, "visible": bench_visible, "throughput": bench_throughput}[args.cmd]
+    fn = {"idle": bench_idle, "visible": bench_visible, "throughput": bench_throughput,
+          "daemon_idle": bench_daemon_idle}[args.cmd]
     print(json.dumps(fn(args), ensure_ascii=False))
 
 
