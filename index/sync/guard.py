@@ -138,5 +138,5 @@ class RemovalGuard:
 
 
 def _hold(key: str, detail: str, **params: Any) -> GuardDecision:
-    log.warning("removal held (%s): %s", key, detail)
+    log.info("removal held (%s): %s", key, detail)  # callers report it once, as they see fit
     return GuardDecision(False, key, detail, params)

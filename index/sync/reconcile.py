@@ -10,6 +10,7 @@ files its watcher reports.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat as stat_mod
@@ -71,11 +72,16 @@ class SyncSummary:
 
 
 def display_rel(raw: bytes) -> str:
-    """A relative path from the share as readable text: UTF-8, else GBK (Windows shares)."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("gb18030", errors="replace")
+    """A relative path from the share as readable text: UTF-8, else GBK (Windows shares).
+
+    Decoded name by name: a GBK file name inside a UTF-8 folder name keeps both readable."""
+    parts = []
+    for part in raw.split(b"/"):
+        try:
+            parts.append(part.decode("utf-8"))
+        except UnicodeDecodeError:
+            parts.append(part.decode("gb18030", errors="replace"))
+    return "/".join(parts)
 
 
 def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None) -> list[ShareFile]:
@@ -160,6 +166,8 @@ class Ingestor:
                 log.info("not taken yet, still changing: %s (%s)", f.rel_path, exc)
                 continue
             except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise  # the library's disk is full: not the file's fault; the caller pauses
                 rejects.append((f, "unreadable", f"{exc.__class__.__name__}: {exc}", ""))
                 continue
             if c.checksum in gone and f.rel_path not in known:

@@ -1,0 +1,563 @@
+"""The watching sync: ``kiosk sync --share SHARE --library LIB`` (without ``--once``).
+
+Reconcile once at start, then watch. One thread owns the library writer and does all
+the work in a loop (``step``): it drains the watcher's events into the stability
+tracker, takes ready files in batches (one writer transaction and one index commit
+per batch of up to ``sync.batch_size``), applies removals only when the removal guard
+allows them, rescans the whole share every ``sync.rescan_interval_s`` as a safety
+net, merges index segments when idle, and writes the status file. Observer threads
+only put events on a queue. A corrupt or missing index is rebuilt in a helper thread
+into ``index.new`` and swapped in (``Library.rebuild_index``) while the app keeps
+searching the last good one; ingestion waits meanwhile, watching does not.
+
+SIGTERM/SIGINT stop the loop; the observer threads are joined and the extraction
+workers shut down. With ``NOTIFY_SOCKET`` set (systemd ``Type=notify``) the daemon
+sends READY=1 after the first pass, WATCHDOG=1 while its loop and watcher are
+healthy, STATUS= lines and STOPPING=1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import logging
+import os
+import queue
+import signal
+import socket
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from index.config import Config
+from index.errors import IndexCorrupt, KioskError, ShareUnavailable
+from index.sync import ingest as ing
+from index.sync.guard import RemovalGuard
+from index.sync.stability import FileStabilityTracker
+from index.sync.status import StatusPublisher, SyncState, build_status, free_mb
+from index.sync.watch import Event, ShareWatcher, walk_share
+
+log = logging.getLogger("index.sync")
+
+IDLE_MERGE_S = 60.0  # merge index segments after this long without work
+STATUS_MIN_INTERVAL_S = 5.0  # status written at most this often after changes
+STATUS_MAX_INTERVAL_S = 60.0  # and at least this often
+DISK_RECHECK_S = 30.0  # while paused for disk space
+HEALTH_CHECK_S = 10.0  # watcher health
+GUARD_RECHECK_S = 30.0  # held removals are looked at again this often
+GUARD_KEYS = ("sync.guard_share_unreachable", "sync.guard_share_empty", "sync.guard_no_marker", "sync.guard_mass_removal")
+
+
+class SdNotifier:
+    """systemd's notify protocol: one datagram to $NOTIFY_SOCKET (no dependency needed)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        env = os.environ if env is None else env
+        addr = env.get("NOTIFY_SOCKET", "")
+        self.address = ("\0" + addr[1:]) if addr.startswith("@") else addr
+        usec = env.get("WATCHDOG_USEC", "")
+        pid = env.get("WATCHDOG_PID", "")
+        own = not pid or pid == str(os.getpid())
+        self.watchdog_interval_s = int(usec) / 2e6 if usec.isdigit() and own and int(usec) > 0 else None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.address)
+
+    def notify(self, *lines: str) -> bool:
+        if not self.address:
+            return False
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+                # Never block the daemon on a receiver that does not read (a full queue: EAGAIN).
+                sock.sendto("\n".join(lines).encode("utf-8"), socket.MSG_DONTWAIT, self.address)
+        except OSError as exc:
+            log.debug("sd_notify failed: %s", exc)
+            return False
+        return True
+
+
+class SyncDaemon:
+    """One share, one library, one writer. ``start()``, then ``step()`` until told to stop, then ``stop()``."""
+
+    def __init__(
+        self,
+        share_root: Path,
+        library_root: Path,
+        config: Config,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        notifier: SdNotifier | None = None,
+        watcher_factory: Callable[..., ShareWatcher] = ShareWatcher,
+    ) -> None:
+        self.share_root = Path(share_root)
+        self.library_root = Path(library_root)
+        self.config = config
+        self._now = now
+        self._wall = wall
+        self.notifier = notifier or SdNotifier()
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.tracker = FileStabilityTracker(float(config["sync.stability_delay_s"]), now=now)
+        self.state = SyncState()
+        self.publisher = StatusPublisher(self.share_root, self.library_root, config)
+        self._watcher_factory = watcher_factory
+        self.watcher: ShareWatcher | None = None
+        self.lib: Any = None
+        self.ingestor: ing.DaemonIngest | None = None
+        self.todo: OrderedDict[str, None] = OrderedDict()  # raw rels ready to take, in order
+        self.removals: dict[str, str] = {}  # catalogue key -> raw rel, waiting for the guard
+        self.batches = 0
+        self.taken = 0  # documents added or updated
+        self.extracted = 0  # files run through extraction
+        self._commits_since_merge = 0
+        self._last_work = now()
+        self._last_rescan = now()
+        self._last_status = -1e18
+        self._status_dirty = True
+        self._last_watchdog = -1e18
+        self._last_health = now()
+        self._paused_since: float | None = None
+        self._last_disk_check = -1e18
+        self._rebuild: threading.Thread | None = None
+        self._rebuild_error: BaseException | None = None
+        self._last_status_doc: dict[str, Any] | None = None
+        self._held: frozenset[str] = frozenset()
+        self._held_at = -1e18
+        self._last_removal_event = -1e18
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        from index.library import Library
+
+        self.lib = Library.open(self.library_root, self.config, writable=True)
+        self.ingestor = ing.DaemonIngest(self.share_root, self.lib, self.config)
+        # Watch first, then reconcile: nothing written during the first pass is missed.
+        self.watcher = self._watcher_factory(self.share_root, self.events, self.config)
+        self.watcher.start()
+        self.first_pass()
+        self.check_index()
+        self.publish_status(force=True)
+        self.publisher.export_counts()
+        self.notifier.notify("READY=1", f"STATUS=watching ({self.watcher.mode}); {self.lib.counts()['public']} public documents")
+
+    def first_pass(self) -> None:
+        """The core's one-shot ``reconcile_once`` (removals guarded), then watching takes over."""
+        from index.sync.reconcile import reconcile_once
+
+        if not self.share_root.is_dir():
+            log.warning("share %s is not available at start; watching for it", self.share_root)
+            self.state.share_ok = False
+            self.state.last_sync_ok = False
+            return
+        try:
+            self.ingestor.check_space()  # type: ignore[union-attr]
+            summary = reconcile_once(self.share_root, self.lib, self.config)  # type: ignore[arg-type]
+        except ShareUnavailable as exc:
+            log.warning("share not available at start: %s", exc)
+            self.state.share_ok = False
+            self.state.last_sync_ok = False
+            return
+        except Exception as exc:
+            if not ing.is_disk_full(exc):
+                raise
+            self._pause(str(exc))
+            self.rescan()  # what the pass could not take waits in the tracker
+            return
+        log.info("first pass: added %d, updated %d, moved %d, removed %d, rejected %d, unchanged %d",
+                 len(summary.added), len(summary.updated), len(summary.moved), len(summary.removed),
+                 len(summary.rejected), summary.unchanged)
+        if summary.held_removals:
+            self.state.note(summary.hold_reason, count=summary.held_removals, total=self.lib.catalogue.count(),
+                            marker=self.config["share.marker"], share=str(self.share_root))
+        self.state.share_ok = True
+        self.state.last_sync_at = self._wall()
+        self.state.last_sync_ok = not summary.held_removals
+        self._last_rescan = self._now()
+
+    def stop(self) -> None:
+        self.notifier.notify("STOPPING=1")
+        if self.watcher is not None:
+            self.watcher.stop()  # joins the observer threads
+        if self._rebuild is not None:
+            self._rebuild.join()
+        with contextlib.suppress(Exception):
+            self.publish_status(force=True)
+        try:
+            from index.extract import shutdown
+        except ImportError:
+            pass
+        else:
+            shutdown()
+        if self.lib is not None:
+            self.lib.close()
+            self.lib = None
+
+    def run(self, stop: threading.Event) -> int:
+        self.start()
+        try:
+            while not stop.is_set():
+                self.step(0.5)
+        finally:
+            self.stop()
+        return 0
+
+    # ------------------------------------------------------------ the loop
+    def step(self, timeout: float = 0.5) -> bool:
+        """One round of the loop; True when it did any work. Waits at most ``timeout`` for an event."""
+        did = self._drain(timeout)
+        now = self._now()
+        if now - self._last_health >= HEALTH_CHECK_S and self.watcher is not None:
+            self._last_health = now
+            self.watcher.check_health()
+        for path in self.tracker.ready():
+            rel = os.path.relpath(path, self.share_root).replace(os.sep, "/")
+            self.todo[rel] = None
+        if not self._rebuilding():
+            did = self._ingest_batch() or did
+            if not self.todo and not len(self.tracker):
+                did = self.apply_removals() or did  # after pending files: a rename is then a move
+            if now - self._last_rescan >= float(self.config["sync.rescan_interval_s"]):
+                self.rescan()
+                self.check_index()
+                self.publisher.export_counts()
+                did = True
+            if did:
+                self._last_work = now
+            elif self._commits_since_merge and now - self._last_work >= IDLE_MERGE_S:
+                self.merge_segments()
+        self.publish_status()
+        self._watchdog()
+        return did
+
+    def _drain(self, timeout: float) -> bool:
+        due = self.tracker.next_due()
+        wait = timeout if due is None else min(timeout, due)
+        try:
+            item = self.events.get(timeout=wait) if wait > 0 else self.events.get_nowait()
+        except queue.Empty:
+            return False
+        count = 0
+        while True:
+            self._handle(item)
+            count += 1
+            try:
+                item = self.events.get_nowait()
+            except queue.Empty:
+                return count > 0
+
+    def _handle(self, item: Event) -> None:
+        kind, rel = item[0], item[1]
+        path = self.share_root / rel
+        if kind == "touch":
+            self.tracker.touch(path)
+            self.removals.pop(ing.key(rel), None)
+        elif kind == "sidecar":
+            # A sidecar (NAME.EXT.json) or folder catalogue changed: its documents are taken
+            # again; same content, so only their metadata is derived anew.
+            for doc in self._documents_described_by(rel):
+                self.tracker.touch(self.share_root / doc)
+        elif kind == "delete":
+            self.tracker.forget(path)
+            self.todo.pop(rel, None)
+            self.removals[ing.key(rel)] = rel
+            self._last_removal_event = self._now()
+        elif kind == "delete_dir":
+            self.tracker.forget_under(path)
+            prefix = ing.key(rel) + "/"
+            for k in self.lib.catalogue.file_states():
+                if k.startswith(prefix):
+                    self.removals[k] = rel + "/" + k[len(prefix):]
+            self._last_removal_event = self._now()
+        elif kind == "touch_dir":
+            for sub, _st in walk_share(path):
+                self.tracker.touch(path / sub)
+        elif kind == "move":
+            new = item[2]
+            self.tracker.forget(path)
+            self.todo.pop(rel, None)
+            self.tracker.touch(self.share_root / new)
+            # The new name is taken when stable and recognised as the old document by its
+            # checksum (only the path changes); the old name waits among the removals.
+            self.removals[ing.key(rel)] = rel
+            self.removals.pop(ing.key(new), None)
+
+    def _documents_described_by(self, rel: str) -> list[str]:
+        if rel.endswith(".json"):
+            doc = rel[: -len(".json")]
+            return [doc] if os.path.lexists(self.share_root / doc) else []
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        return [k for k in self.lib.catalogue.file_states()
+                if k.startswith(folder) and "/" not in k[len(folder):]]
+
+    # ------------------------------------------------------------ ingestion
+    def _pause(self, why: str) -> None:
+        if not self.state.ingest_paused:
+            log.warning("ingestion paused: %s; the terminal keeps serving", why)
+        self.state.ingest_paused = True
+        self._paused_since = self._now()
+        self._last_disk_check = self._now()
+        free = free_mb(self.library_root)
+        if "No space" in why or "disk is full" in why or "Errno 28" in why:
+            self.state.note("sync.disk_full")
+        else:
+            self.state.note("sync.disk_low", free_mb=free, min_mb=self.config["sync.min_free_mb"])
+        self._status_dirty = True
+
+    def _resume_if_space(self) -> bool:
+        if not self.state.ingest_paused:
+            return True
+        if self._now() - self._last_disk_check < DISK_RECHECK_S:
+            return False
+        self._last_disk_check = self._now()
+        assert self.ingestor is not None
+        try:
+            self.ingestor.check_space()
+        except ing.DiskFull:
+            return False
+        log.warning("free disk space is back; ingestion resumes")
+        self.state.ingest_paused = False
+        self.state.clear("sync.disk_low")
+        self.state.clear("sync.disk_full")
+        self._status_dirty = True
+        return True
+
+    def _ingest_batch(self) -> bool:
+        if not self.todo or not self._resume_if_space():
+            return False
+        assert self.ingestor is not None
+        batch_size = int(self.config["sync.batch_size"])
+        batch: list[str] = []
+        while self.todo and len(batch) < batch_size:
+            rel = next(iter(self.todo))
+            del self.todo[rel]
+            batch.append(rel)
+        try:
+            summary = self.ingestor.take(batch, self.removals.keys())
+        except ing.DiskFull as exc:
+            for rel in reversed(batch):  # taken again when space is back
+                self.todo[rel] = None
+                self.todo.move_to_end(rel, last=False)
+            self._pause(str(exc))
+            return True
+        except (IndexCorrupt, OSError) as exc:
+            # The catalogue committed or rolled back; the index journal keeps what is left.
+            log.error("index update failed (%s); rebuilding the index in the background", exc)
+            self.start_rebuild()
+            return True
+        except KioskError as exc:
+            log.error("batch of %d files not taken: %s", len(batch), exc)
+            return True
+        for old, _new in summary.moved:
+            self.removals.pop(old, None)
+        changed = summary.added or summary.updated or summary.moved or summary.rejected
+        if changed:
+            self.batches += 1
+            self.taken += len(summary.added) + len(summary.updated)
+            self.extracted += summary.extracted
+            self._commits_since_merge += 1
+            self._status_dirty = True
+            self.state.last_sync_at = self._wall()
+            self.state.share_ok = True  # files were read from it
+        return True
+
+    # ------------------------------------------------------------ removals
+    def apply_removals(self) -> bool:
+        """Remove documents whose files are gone, when the removal guard allows it."""
+        if not self.removals:
+            return False
+        known = self.lib.catalogue.file_states()
+        for k in [k for k, rel in self.removals.items() if k not in known or os.path.lexists(self.share_root / rel)]:
+            del self.removals[k]  # not a document, or it came back
+        if not self.removals:
+            return False
+        now = self._now()
+        if now - self._last_removal_event < max(float(self.config["sync.stability_delay_s"]), 1.0):
+            return False  # deletions still arriving: judge them together, as one pass
+        pending = frozenset(self.removals)
+        if pending == self._held and now - self._held_at < GUARD_RECHECK_S:
+            return False  # held a moment ago for exactly these: look again later
+        decision = RemovalGuard.check(self.share_root, len(pending), len(known), self.config)
+        if not decision.allowed:
+            if pending != self._held:
+                log.warning("held %d removals: %s", len(pending), decision.detail)
+            self._held, self._held_at = pending, now
+            self.state.note(decision.reason_key, **decision.params)
+            self.state.share_ok = decision.reason_key != "sync.guard_share_unreachable"
+            self.state.last_sync_ok = False
+            self._status_dirty = True
+            return False
+        self._held = frozenset()
+        for key in GUARD_KEYS:
+            self.state.clear(key)
+        with self.lib.writer() as w:
+            for k in pending:
+                w.remove(k)
+                log.info("removed %s (gone from the share)", k)
+        self.removals.clear()
+        self.state.share_ok = True
+        self.state.last_sync_ok = True
+        self._commits_since_merge += 1
+        self._status_dirty = True
+        return True
+
+    # ------------------------------------------------------------ rescans
+    def rescan(self) -> None:
+        """Safety net: compare the whole share with the catalogue; feed differences to the tracker."""
+        self._last_rescan = self._now()
+        cat = self.lib.catalogue
+        known = cat.file_states()
+        seen: set[str] = set()
+        try:
+            for rel, st in walk_share(self.share_root):
+                k = ing.key(rel)
+                seen.add(k)
+                rec = known.get(k)
+                if rec is not None and rec[0] == st.st_size and rec[1] == st.st_mtime:
+                    continue
+                rej = cat.rejection(k)
+                if rec is None and rej is not None and rej.size == st.st_size and rej.mtime == st.st_mtime:
+                    continue
+                if rel not in self.todo:
+                    self.tracker.touch(self.share_root / rel)
+        except OSError as exc:
+            log.warning("rescan of %s failed: %s", self.share_root, exc.strerror or exc)
+            self.state.share_ok = False
+            self.state.last_sync_ok = False
+            self._status_dirty = True
+            return
+        for k in known.keys() - seen:
+            self.removals.setdefault(k, k)
+        self.state.share_ok = True
+        self.state.last_sync_at = self._wall()
+        self.state.last_sync_ok = True
+        self._status_dirty = True
+
+    # ------------------------------------------------------------ index upkeep
+    def check_index(self) -> None:
+        """Rebuild in the background when the index disagrees with the catalogue or is damaged."""
+        if self._rebuilding():
+            return
+        problems = self._index_opens_fresh()
+        if not problems:
+            try:
+                problems = [p for p in self.lib.check_index() if "not yet in the index" not in p]
+            except Exception as exc:  # a damaged index fails in many ways inside Whoosh
+                problems = [f"index unreadable: {exc!r}"]
+        if problems:
+            log.warning("index disagrees with the catalogue (%d problems, first: %s)", len(problems), problems[0])
+            self.start_rebuild()
+
+    def _index_opens_fresh(self) -> list[str]:
+        """Open the index from disk as a newly started app would (the live searcher may not notice damage)."""
+        from index.whoosh_index import open_index
+
+        try:
+            ix = open_index(self.lib.index_path)
+            with ix.searcher() as s:
+                s.doc_count()
+                for _ in s.documents(unit="doc"):  # reads every segment's stored fields
+                    pass
+        except Exception as exc:  # IndexCorrupt, or whatever Whoosh raises on damaged files
+            return [f"index cannot be opened: {exc}"]
+        return []
+
+    def start_rebuild(self) -> None:
+        if self._rebuilding():
+            return
+        self.state.note("sync.index_rebuilding")
+        self._status_dirty = True
+        self.publish_status(force=True)
+        self._start_background("index-rebuild", self._run_rebuild)
+
+    def _run_rebuild(self) -> None:
+        n = self.lib.rebuild_index()
+        log.warning("index rebuilt from the catalogue: %d documents", n)
+
+    def _start_background(self, name: str, work: Callable[[], None]) -> None:
+        """Long index work in a helper thread: the loop keeps watching and pinging systemd;
+        ingestion waits until it is done (one writer)."""
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:
+                self._rebuild_error = exc
+                log.exception("%s failed", name)
+
+        self._rebuild = threading.Thread(target=run, name=name)
+        self._rebuild.start()
+
+    def _rebuilding(self) -> bool:
+        """True while helper-thread index work (rebuild or merge) runs."""
+        if self._rebuild is None:
+            return False
+        if self._rebuild.is_alive():
+            return True
+        self._rebuild.join()
+        self._rebuild = None
+        if self._rebuild_error is None:
+            self.state.clear("sync.index_rebuilding")
+        self._rebuild_error = None
+        self._status_dirty = True
+        return False
+
+    def merge_segments(self) -> None:
+        """Idle: merge the index segments the batches left (one per commit)."""
+        if self._rebuilding():
+            return
+        log.info("idle: merging index segments")
+        self._commits_since_merge = 0
+        self._start_background("index-merge", self.lib.merge_segments)
+
+    # ------------------------------------------------------------ status, watchdog
+    def publish_status(self, *, force: bool = False) -> None:
+        now = self._now()
+        since = now - self._last_status
+        if not force and not (self._status_dirty and since >= STATUS_MIN_INTERVAL_S) and since < STATUS_MAX_INTERVAL_S:
+            return
+        self._last_status = now
+        self._status_dirty = False
+        if self._rebuilding() and self._last_status_doc is not None:
+            doc = dict(self._last_status_doc)
+            doc["notes"] = self.state.texts()
+        else:
+            doc = build_status(self.lib, self.config, self.state, now=self._wall)
+        self._last_status_doc = doc
+        self.publisher.publish(doc)
+
+    def _watchdog(self) -> None:
+        interval = self.notifier.watchdog_interval_s
+        if interval is None:
+            return
+        now = self._now()
+        if now - self._last_watchdog < interval:
+            return
+        healthy = self.watcher is not None and self.watcher.observer is not None and self.watcher.observer.is_alive()
+        if healthy:
+            self._last_watchdog = now
+            self.notifier.notify("WATCHDOG=1")
+
+
+def run_daemon(share: Path, library: Path, config: Config, *, allow_mass_removal: bool = False) -> int:
+    """The CLI's entry: run until SIGTERM/SIGINT."""
+    if allow_mass_removal:
+        config = config.with_overrides({"sync.allow_mass_removal": True})
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        stop.set()
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    # `kill -USR1 <pid>` prints every thread's stack to stderr (the journal): for a daemon that hangs.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    try:
+        return SyncDaemon(share, library, config).run(stop)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
