@@ -210,6 +210,9 @@ def _prepare(text: str) -> str:
     return _INDEX_NUMBER_RE.sub(" ", norm)
 
 
+MAX_SCAN_CHARS = 300
+
+
 def parse_doc_number(text: str) -> DocNumber | None:
     """The first 文号 in ``text`` (a field value or a short line), or ``None``.
 
@@ -218,7 +221,9 @@ def parse_doc_number(text: str) -> DocNumber | None:
     """
     if not text:
         return None
-    norm = _prepare(text)
+    # The matching is superlinear in the length of a run without breaks (a one-paragraph
+    # TXT took minutes): a 文号 stands in a field or a short line, so look at its start only.
+    norm = _prepare(text[:MAX_SCAN_CHARS])
     found = _iter_matches(norm)
     for _pos, dn in found:
         if dn.year is not None and "〔" in dn.canonical:
