@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from _usage_data import CHINA, DOC_IDS, FakeClock, Truth, is_vocabulary_word, simulate
+from tests.index._usage_data import CHINA, DOC_IDS, FakeClock, Truth, is_vocabulary_word, simulate
 from PIL import Image
 
 from index.messages import t

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from _usage_data import CHINA, FREE_TEXT, FakeClock, is_vocabulary_word, simulate
+from tests.index._usage_data import CHINA, FREE_TEXT, FakeClock, is_vocabulary_word, simulate
 
 from index.errors import ConfigError
 from index.stats import (
