@@ -18,6 +18,7 @@ MRR_AT_10_FLOOR = 0.20
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # builds a 3,500-document library: minutes on two cores
 def test_stard_questions_find_their_laws(shared_corpus, tmp_path_factory):
     root = tmp_path_factory.mktemp("lawref") / "library"
     n = build(root, shared_corpus)
