@@ -202,7 +202,7 @@ class Library:
                 total = len(hits)
                 if not hits and len(pq.words) > 1 and pq.doc_number is None:
                     # Nothing has every word: rank what has some of them (questions in plain words).
-                    results = s.search(S.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
+                    results = s.search(S.loose_query(pq), filter=flt, limit=want)
                     hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]
                     total = len(results)
                 suggestions = self._suggest(pq, flt)
@@ -263,8 +263,8 @@ class Library:
         full, _ = word_pinyin(chars)
         if full:
             out.extend(w for w in self._vocab.lookup(full, limit=3) if w != chars)
-        # Fewer words: drop one at a time, keep those that find something.
-        if len(pq.words) > 1:
+        # Fewer words: drop one at a time, keep those that find something (short queries only).
+        if 1 < len(pq.words) <= 4:
             for i in range(len(pq.words)):
                 rest = pq.words[:i] + pq.words[i + 1 :]
                 q = Q.And([S.word_query(w) for w in rest])

@@ -114,6 +114,19 @@ def word_query(word: str) -> Q.Query:
     return Or(parts)
 
 
+# Words that carry the shape of a question, not its subject.
+QUESTION_WORDS = frozenset("""
+如何 怎么 怎样 怎么办 什么 为什么 哪些 哪个 是否 能否 可以 可不可以 需要 应该 应当 有没有 有关 规定 问题 情况
+我们 我的 自己 他人 别人 对方 一方 属于 算不算 还是 或者 以及 这种 那么 因为 所以 但是 如果 是不是
+""".split())
+
+
+def loose_query(pq: ParsedQuery) -> Q.Query:
+    """Documents with some of the words, the more the better (a question in plain words)."""
+    words = [w for w in dict.fromkeys(pq.words) if len(w) >= 2 and w not in QUESTION_WORDS] or pq.words
+    return Or([word_query(w) for w in words])
+
+
 def doc_number_query(dn: Any) -> Q.Query:
     """Year and sequence must match; the query's issuer code must be the document's code or a suffix of it."""
     from index.docnumber import query_doc_number_key

