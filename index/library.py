@@ -185,13 +185,26 @@ class Library:
                 ranked = [(dict(r.fields()), 0.0) for r in results]
                 dropped = 0
             else:
-                results = s.search(q, filter=flt, limit=max(S.RERANK_DEPTH, want))
+                results = None
+                tq = S.title_query(pq) if not with_facets else None
+                if tq is not None:
+                    # Fast path: documents with every word in the title rank above all others
+                    # (S.rank_key), so when they fill the page the body need not be searched.
+                    # The total is then the title matches only; the facet pass counts them all.
+                    first = s.search(tq, filter=flt, limit=max(S.RERANK_DEPTH, want))
+                    if len(first) >= max(S.RERANK_DEPTH, want):
+                        results = first
+                if results is None:
+                    results = s.search(q, filter=flt, limit=max(S.RERANK_DEPTH, want))
                 ranked = [(dict(r.fields()), r.score) for r in results]
                 # The body index has bigrams without positions: check longer words really occur.
                 kept = [fs for fs in ranked if self._has_phrases(pq, fs[0])]
                 dropped = len(ranked) - len(kept)
                 ranked = sorted(kept, key=lambda fs: S.rank_key(pq, fs[0], fs[1]))
-            total, facets = S.count_and_facets(s, q, flt, with_facets)
+            if with_facets:
+                total, facets = S.count_and_facets(s, q, flt)
+            else:  # the scored pass counted every match unless it could skip blocks
+                total, facets = len(results), {}
             total = max(total - dropped, len(ranked))
             terms = pq.display_terms if not pq.doc_number else []
             hits = [self._hit(f, sc, terms) for f, sc in ranked[offset:want]]
