@@ -115,10 +115,7 @@ def word_query(word: str) -> Q.Query:
 
 
 # Words that carry the shape of a question, not its subject.
-QUESTION_WORDS = frozenset("""
-如何 怎么 怎样 怎么办 什么 为什么 哪些 哪个 是否 能否 可以 可不可以 需要 应该 应当 有没有 有关 规定 问题 情况
-我们 我的 自己 他人 别人 对方 一方 属于 算不算 还是 或者 以及 这种 那么 因为 所以 但是 如果 是不是
-""".split())
+QUESTION_WORDS = frozenset(["如何", "怎么", "怎样", "怎么办", "什么", "为什么", "哪些", "哪个", "是否", "能否", "可以", "可不可以", "需要", "应该", "应当", "有没有", "有关", "规定", "问题", "情况", "我们", "我的", "自己", "他人", "别人", "对方", "一方", "属于", "算不算", "还是", "或者", "以及", "这种", "那么", "因为", "所以", "但是", "如果", "是不是"])
 
 
 def loose_query(pq: ParsedQuery) -> Q.Query:
