@@ -68,7 +68,7 @@ class KioskApp(App):
             now=now,
         )
         self.corner = idle.CornerGesture(taps=int(config["app.admin_corner_taps"]), now=now)
-        self.lib = Worker("library", self._deliver, setup=self._open_library, teardown=self._close_library)
+        self.lib = Worker("library", self._deliver, teardown=self._close_library)
         self.render = Worker("render", self._deliver, setup=PdfRenderer, teardown=lambda r: r.close())
         self._countdown: CountdownView | None = None
         self._refreshing = False
@@ -108,7 +108,8 @@ class KioskApp(App):
                     on_resize=self._on_resize)
         self.lib.start()
         self.render.start()
-        self.lib.submit(lambda lib: lib.counts(), self._on_library_ready, on_error=self._on_library_failed)
+        self._open_attempt = self.now()
+        self.lib.submit(self._open_library, self._on_library_ready, on_error=self._on_library_failed)
         self._events.append(Clock.schedule_interval(self._idle_tick, 0.25))
         self._events.append(Clock.schedule_interval(self._poll_refresh, float(self.kconfig["app.refresh_interval_s"])))
         if self._probe_path:
@@ -133,13 +134,15 @@ class KioskApp(App):
     def _deliver(fn: Callable[[], None]) -> None:
         Clock.schedule_once(lambda dt: fn(), 0)
 
-    def _open_library(self) -> Any:
+    def _open_library(self, _none: Any) -> dict[str, int]:
+        """Runs in the library thread: open the library (Home is already showing) and count it."""
         from index.library import Library
 
         library = Library.open(self.library_path, self.kconfig)
         self.usage = Usage(self.library_path / "stats", str(self.kconfig["terminal.id"]),
                            library.is_vocabulary_word, float(self.kconfig["stats.flush_interval_s"]))
-        return library
+        self.lib.resource = library
+        return library.counts()
 
     def _close_library(self, library: Any) -> None:
         self._flush_usage(library, close=True)
@@ -163,6 +166,7 @@ class KioskApp(App):
 
     def _on_library_ready(self, counts: dict[str, int]) -> None:
         self.library_ready = True
+        self.library_error = ""
         self.ready_at = time.perf_counter()
         log.info("library open: %s", counts)
         for screen in self.sm.screens:
@@ -173,7 +177,13 @@ class KioskApp(App):
         self.library_error = self.t("library_unavailable")
 
     def _poll_refresh(self, dt: float) -> None:
-        if not self.library_ready or self._refreshing:
+        if not self.library_ready:
+            # Not there yet (a new terminal before its first sync): try again every few seconds.
+            if self.library_error and self.now() - self._open_attempt >= 5.0:
+                self._open_attempt = self.now()
+                self.lib.submit(self._open_library, self._on_library_ready, on_error=self._on_library_failed)
+            return
+        if self._refreshing:
             return
         self._refreshing = True
         self.lib.submit(lambda lib: lib.refresh(), self._on_refreshed, on_error=self._on_refresh_failed)

@@ -98,9 +98,6 @@ class Worker:
                 break
             if self._stale(job):
                 continue
-            if self.setup_error is not None:
-                self._finish(job, None, self.setup_error)
-                continue
             try:
                 result = job.fn(self.resource)
             except Exception as exc:  # noqa: BLE001 - one failed job must not stop the worker

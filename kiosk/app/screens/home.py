@@ -24,13 +24,13 @@ class HomeScreen(KScreen):
         self.load()
 
     def load(self) -> None:
-        def fetch(library: Any) -> tuple[dict[str, dict[str, int]], list[Any]]:
-            return library.facets(None), library.newest(8)
+        self.app.lib.submit(lambda lib: lib.facets(None), self._facets_loaded, channel="home")
+        self.app.lib.submit(lambda lib: lib.newest(8), self._newest_loaded, channel="home_newest")
 
-        self.app.lib.submit(fetch, self._loaded, channel="home")
+    def _newest_loaded(self, newest: list[Any]) -> None:
+        self.newest_cards = hits_to_cards(newest)
 
-    def _loaded(self, result: tuple[dict[str, dict[str, int]], list[Any]]) -> None:
-        facets, newest = result
+    def _facets_loaded(self, facets: dict[str, dict[str, int]]) -> None:
         self.kind_counts = dict(facets.get("kind", {}))
         topics = sorted(facets.get("topic", {}).items(), key=lambda kv: (-kv[1], kv[0]))
         self.topic_tiles = [
@@ -38,7 +38,6 @@ class HomeScreen(KScreen):
              "value": name, "handler_name": "open_topic", "screen_name": "home"}
             for name, n in topics if n > 0
         ]
-        self.newest_cards = hits_to_cards(newest)
 
     def kind_label(self, kind: str, counts: dict[str, int]) -> str:
         n = counts.get(kind, 0)
