@@ -30,6 +30,7 @@ class KLabel(Label):
     """Text on a background: wraps to its width, grows to its text's height when ``auto_height``."""
 
     auto_height = BooleanProperty(True)
+    wrap = BooleanProperty(True)  # False: one line, the label's texture decides its size
 
 
 class KButton(Button):

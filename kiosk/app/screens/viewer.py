@@ -238,7 +238,7 @@ class ViewerScreen(KScreen):
             self.zoom_index = new
             self._show()
 
-    def text_size(self, step: int) -> None:
+    def change_text_size(self, step: int) -> None:
         self.text_step = max(0, min(len(TEXT_STEPS) - 1, self.text_step + step))
 
     def text_font_size(self, step: int, base: float) -> float:
