@@ -111,11 +111,11 @@ class WordTokenizer(Tokenizer):
             yield t
 
 
-def NgramAnalyzer(unigrams: bool = False) -> Analyzer:  # noqa: N802 - Whoosh naming style
+def NgramAnalyzer(unigrams: bool = False) -> Analyzer:
     return NgramTokenizer(unigrams)
 
 
-def WordAnalyzer() -> Analyzer:  # noqa: N802
+def WordAnalyzer() -> Analyzer:
     return WordTokenizer()
 
 

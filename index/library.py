@@ -32,6 +32,7 @@ from index import search as S
 from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
+from index.normalize import has_cjk, normalize
 from index.models import (
     STATE_PENDING,
     STATE_PUBLIC,
@@ -133,7 +134,13 @@ class Library:
                     old.close()
                 changed = True
             else:
-                new = self._searcher.refresh()
+                if self._searcher.up_to_date():
+                    new = self._searcher
+                elif self._searcher.reader().doc_count_all() == 0:
+                    new = self._ix.searcher()  # Whoosh cannot refresh a reader of an empty index
+                    self._searcher.close()
+                else:
+                    new = self._searcher.refresh()
                 if new is not self._searcher:
                     self._searcher = new
                     changed = True
@@ -175,12 +182,17 @@ class Library:
             want = offset + limit
             if browse or sort == "newest":
                 results = s.search(q, filter=flt, limit=want, sortedby="date", reverse=True)
-                ranked = [(dict(r.fields()), r.score or 0.0) for r in results]
+                ranked = [(dict(r.fields()), 0.0) for r in results]
             else:
                 results = s.search(q, filter=flt, limit=max(S.RERANK_DEPTH, want))
                 ranked = [(dict(r.fields()), r.score) for r in results]
-                ranked.sort(key=lambda fs: S.rank_key(pq, fs[0], fs[1]))
-            total = len(results)
+                total = len(results)
+                # The body index has bigrams without positions: check longer words really occur.
+                kept = [fs for fs in ranked if self._has_phrases(pq, fs[0])]
+                total -= len(ranked) - len(kept)
+                ranked = sorted(kept, key=lambda fs: S.rank_key(pq, fs[0], fs[1]))
+            if browse or sort == "newest":
+                total = len(results)
             terms = pq.display_terms if not pq.doc_number else []
             hits = [self._hit(f, sc, terms) for f, sc in ranked[offset:want]]
             facets = S.facet_counts(s, q, flt) if with_facets else {}
@@ -189,11 +201,30 @@ class Library:
             if total == 0 and pq.text:
                 hits, corrected = self._typo_fallback(pq, flt, limit)
                 total = len(hits)
+                if not hits and len(pq.words) > 1:
+                    # Nothing has every word: rank what has some of them (questions in plain words).
+                    results = s.search(Q.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
+                    hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]
+                    total = len(results)
                 suggestions = self._suggest(pq, flt)
                 if corrected and corrected not in suggestions:
                     suggestions.insert(0, corrected)
             return SearchResult(query=query, total=total, hits=hits, facets=facets,
                                 suggestions=suggestions[:6], corrected_query=corrected)
+
+    def _has_phrases(self, pq: S.ParsedQuery, fields: dict[str, Any]) -> bool:
+        long_words = [w for w in pq.words if len(w) >= 3 and has_cjk(w)]
+        if not long_words:
+            return True
+        head = normalize(" ".join(str(fields.get(k, "")) for k in ("title", "issuer", "topic", "doc_number")))
+        missing = [w for w in long_words if w not in head]
+        if not missing:
+            return True
+        text = normalize("".join("".join(self._pages(fields.get("doc_id", fields["id"]))).split()))
+        rec = self.catalogue.get(fields.get("doc_id", fields["id"]))
+        if rec is not None:
+            text += normalize(" ".join(rec.meta.keywords) + rec.meta.index_number)
+        return all(w in text for w in missing)
 
     def _hit(self, fields: dict[str, Any], score: float, terms: list[str]) -> Hit:
         pages = self._pages(fields.get("doc_id", fields["id"]))
@@ -250,15 +281,16 @@ class Library:
         """Chinese words of the library's own vocabulary for Latin letters (``xxgk`` -> 信息公开)."""
         with self._lock:
             letters = letters.strip().lower()
-            out: list[str] = []
+            found = self._vocab.lookup(letters, limit=limit)
+            exact = [w for w in found if self._vocab.matches_exactly(w, letters)]
+            out = list(exact)
             seg = self._vocab.segment(letters)
             if seg and len(seg) > 1:
-                phrase = "".join(seg)
-                if self.search(phrase, limit=1, with_facets=False).total and not self.search(phrase, limit=1, with_facets=False).corrected_query:
-                    out.append(phrase)
-            for w in self._vocab.lookup(letters, limit=limit):
-                if w not in out:
-                    out.append(w)
+                phrase = " ".join(seg)
+                res = self.search(phrase, limit=1, with_facets=False)
+                if res.total and not res.corrected_query:
+                    out.append(phrase)  # several words: every candidate must lead to results
+            out.extend(w for w in found if w not in out)
             return out[:limit]
 
     def is_vocabulary_word(self, word: str) -> bool:

@@ -64,9 +64,7 @@ def _merge_singles(words: list[str]) -> list[str]:
     """Glue single CJK characters to a neighbour: they were contiguous in the query."""
     out: list[str] = []
     for w in words:
-        if len(w) == 1 and has_cjk(w) and out and has_cjk(out[-1]):
-            out[-1] += w
-        elif out and len(out[-1]) == 1 and has_cjk(out[-1]) and has_cjk(w):
+        if (len(w) == 1 and has_cjk(w) and out and has_cjk(out[-1])) or (out and len(out[-1]) == 1 and has_cjk(out[-1]) and has_cjk(w)):
             out[-1] += w
         else:
             out.append(w)
@@ -77,6 +75,10 @@ def _phrase(fieldname: str, word: str, boost: float) -> Q.Query:
     grams = query_grams(word)
     if len(grams) == 1:
         return Q.Term(fieldname, grams[0], boost=boost)
+    if fieldname == "body":
+        # The body keeps no positions (a third of the build time): all its bigrams must
+        # occur, and the library checks the phrase itself on the ranked hits.
+        return Q.And([Q.Term(fieldname, g) for g in dict.fromkeys(grams)], boost=boost)
     return Q.Phrase(fieldname, grams, boost=boost)
 
 
@@ -144,9 +146,7 @@ def rank_key(pq: ParsedQuery, fields: dict[str, Any], score: float) -> tuple[Any
     """Exact 文号 or title first; title matches above body-only; current above repealed; newer first."""
     title_n = normalize(fields.get("title", ""))
     tier = 0
-    if pq.doc_number is not None:
-        tier = 3
-    elif pq.words and exact_key(fields.get("title", "")) == exact_key("".join(pq.words) if pq.from_pinyin else pq.text):
+    if pq.doc_number is not None or (pq.words and exact_key(fields.get("title", "")) == exact_key("".join(pq.words) if pq.from_pinyin else pq.text)):
         tier = 3
     elif pq.words and all(w in title_n for w in pq.words):
         tier = 2
@@ -221,10 +221,14 @@ def fuzzy_title_query(text: str) -> Q.Query | None:
     return Q.Or([Q.Term("title", g) for g in grams], minmatch=need)
 
 
-def similarity(a: str, b: str) -> float:
+def similarity(query: str, title: str) -> float:
+    """How closely ``query`` matches (part of) ``title``, 0..100; a query longer than the title scores 0."""
     from rapidfuzz import fuzz
 
-    return float(fuzz.partial_ratio(exact_key(a), exact_key(b)))
+    q, t = exact_key(query), exact_key(title)
+    if len(q) > len(t):
+        return 0.0
+    return float(fuzz.partial_ratio(q, t))
 
 
 TextLookup = Callable[[str], list[str]]

@@ -71,6 +71,10 @@ class Vocabulary:
     def __contains__(self, word: object) -> bool:
         return word in self._entries
 
+    def matches_exactly(self, word: str, letters: str) -> bool:
+        e = self._entries.get(word)
+        return bool(e) and letters in (e.full, e.initials)  # type: ignore[union-attr]
+
     def df(self, word: str) -> int:
         e = self._entries.get(word)
         return e.df if e else 0
@@ -131,7 +135,10 @@ class Vocabulary:
             count, neg_df, path = best[i]  # type: ignore[misc]
             for j in range(i + 1, min(n, i + 6 * MAX_WORD_LEN) + 1):
                 sub = s[i:j]
-                entries = self._by_full.get(sub) or (self._by_initials.get(sub) if len(sub) >= 2 else None)
+                # Initials stand for a word only when they are three letters or more, or the
+                # whole chunk: two letters (xx, gk) are too ambiguous inside a longer run.
+                entries = self._by_full.get(sub) or (
+                    self._by_initials.get(sub) if len(sub) >= 3 or (i == 0 and j == n) else None)
                 if not entries:
                     continue
                 e = entries[0]

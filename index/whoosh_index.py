@@ -40,7 +40,7 @@ def make_schema() -> Schema:
         title_words=TEXT(analyzer=WordAnalyzer(), phrase=False),
         title_exact=ID(),
         meta=TEXT(analyzer=NgramAnalyzer(unigrams=True), phrase=True),
-        body=TEXT(analyzer=NgramAnalyzer(unigrams=False), phrase=True),
+        body=TEXT(analyzer=NgramAnalyzer(unigrams=False), phrase=False),
         dn_key=TEXT(analyzer=_keys_analyzer(), phrase=False),
         kind=ID(stored=True, sortable=True),
         validity=ID(stored=True, sortable=True),
