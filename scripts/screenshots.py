@@ -101,12 +101,23 @@ def child(args: argparse.Namespace) -> int:
     return 0
 
 
+def until(cond: Callable[[], object], timeout: float = 15.0) -> Iterator[float]:
+    """Wait (in clock steps) until ``cond()`` holds, then a little more for the frame to settle."""
+    waited = 0.0
+    while not cond() and waited < timeout:
+        yield 0.1
+        waited += 0.1
+    yield 0.4
+
+
 def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     """Walk through every screen; each ``yield`` waits that many seconds for work to finish."""
     search = app.sm.get_screen("search")
     viewer = app.sm.get_screen("viewer")
-    while not app.library_ready:
-        yield 0.2
+    home = app.sm.get_screen("home")
+    gazette = app.sm.get_screen("gazette")
+    searched = lambda: search.total >= 0 and not search.searching  # noqa: E731
+    yield from until(lambda: app.library_ready and home.kind_counts and home.newest_cards)
     yield 0.8
     shoot("home")
     app.open_search(keyboard=True)
@@ -114,11 +125,11 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     for letter in "xxgk":
         search.on_key(_key(letter))
         yield 0.05
-    yield 0.8
+    yield from until(lambda: search.candidates)
     shoot("search-candidates")
     if search.candidates:
         search.choose_candidate(search.candidates[0])
-    yield 0.8
+    yield from until(lambda: searched() and not search.letters)
     shoot("search-results")
     search.keyboard_visible = False
     yield 0.4
@@ -129,28 +140,27 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     search.choose_filter("")
     yield 0.3
     app.open_search(query="量子计算机", keyboard=False)
-    yield 0.8
+    yield from until(searched)
     shoot("no-results")
     app.go_home()
     app.open_browse("topic")
-    yield 0.6
+    yield from until(lambda: app.sm.get_screen("browse").options)
     shoot("browse-topic")
     app.go_home()
     app.open_gazette()
-    yield 0.6
+    yield from until(lambda: gazette.options)
     shoot("gazette-years")
-    gazette = app.sm.get_screen("gazette")
     if gazette.options:
         gazette.choose_year(gazette.options[0]["value"])
-        yield 0.6
+        yield from until(lambda: gazette.options)
         shoot("gazette-issues")
         if gazette.options:
             gazette.choose_issue(gazette.options[0]["value"])
-            yield 1.0
+            yield from until(lambda: gazette.options and gazette.cover_texture)
             shoot("gazette-issue")
             pdf_doc = gazette.doc_id
-            app.show("viewer", doc_id=pdf_doc, page=2, terms=["养老"])
-            yield 1.5
+            app.show("viewer", doc_id=pdf_doc, page=3, terms=["养老"])
+            yield from until(lambda: viewer.page_texture is not None)
             shoot("viewer-page")
             viewer.toggle_text_mode()
             yield 0.6
@@ -162,7 +172,8 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
             shoot("print-confirm")
             viewer._close_dialog()
             app.show("qr", doc_id=pdf_doc)
-            yield 0.8
+            qr = app.sm.get_screen("qr")
+            yield from until(lambda: qr.qr_texture or qr.message)
             shoot("qr")
     app.go_home()
     app.toggle_large_text()
@@ -170,7 +181,8 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     shoot("home-large-text")
     app.toggle_large_text()
     app.open_search(query="养老", keyboard=False)
-    yield 0.8
+    yield from until(searched)
+    shoot("results-validity")
     app.idle.last_activity -= app.idle.idle_timeout_s + 1
     yield 0.6
     shoot("countdown")
@@ -185,7 +197,7 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     yield 0.3
     shoot("admin-pin")
     app.show("admin", push=False)
-    yield 0.8
+    yield from until(lambda: app.sm.get_screen("admin").counts)
     shoot("admin")
 
 

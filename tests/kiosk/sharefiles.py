@@ -17,6 +17,7 @@ TEXT_DOCS: dict[str, str] = {
 二、规范程序。依申请公开的办理时限为二十个工作日。信息公开申请可以到区档案馆一楼窗口提交。
 三、加强监督。区政府办公室定期检查各单位信息公开工作情况。
 
+主题词：信息公开 政务公开 通知
 区人民政府办公室
 2023年4月10日
 """,
@@ -27,6 +28,7 @@ TEXT_DOCS: dict[str, str] = {
 第二条 本区户籍年满八十周岁的老年人，可以申请养老服务补贴。
 第三条 养老服务补贴按月发放，每人每月二百元。
 
+主题词：养老服务 补贴 办法
 区民政局
 2021年3月1日
 """,
@@ -37,6 +39,7 @@ TEXT_DOCS: dict[str, str] = {
 第二条 本区户籍年满七十五周岁的老年人，可以申请养老服务补贴。
 第三条 养老服务补贴按月发放，每人每月三百元。老年人可以到街道便民服务中心申请。
 
+主题词：养老服务 补贴 办法
 区民政局
 2024年2月1日
 """,
@@ -45,13 +48,13 @@ TEXT_DOCS: dict[str, str] = {
 <p>第一条 为推进老旧小区改造，改善居民居住条件，制定本办法。</p>
 <p>第二条 老旧小区改造包括加装电梯、外墙保温、管网更新等内容。</p>
 <p>第三条 居民可以向所在街道提出加装电梯申请。</p>
-<p>区住房和城乡建设局</p><p>2022年6月15日</p></body></html>
+<p>主题词：老旧小区 加装电梯</p><p>区住房和城乡建设局</p><p>2022年6月15日</p></body></html>
 """,
     "规范性文件/区卫健发〔2020〕2号 家庭医生签约服务办法.html": """<html><head><meta charset="utf-8"><title>家庭医生签约服务办法</title></head><body>
 <h1>家庭医生签约服务办法</h1><p>区卫健发〔2020〕2号</p>
 <p>第一条 为推进家庭医生签约服务，方便居民看病就医，制定本办法。</p>
 <p>第二条 老年人、慢性病患者优先签约家庭医生。</p>
-<p>区卫生健康局</p><p>2020年9月1日</p></body></html>
+<p>主题词：家庭医生 医疗卫生</p><p>区卫生健康局</p><p>2020年9月1日</p></body></html>
 """,
     "法律法规/中华人民共和国政府信息公开条例.txt": """中华人民共和国政府信息公开条例
 
@@ -134,6 +137,8 @@ def build_library(share: Path, library_root: Path, config) -> None:
     from index.library import Library
 
     try:
+        import index.extract  # noqa: F401 - the sync needs extraction and metadata from other helpers
+        import index.metadata  # noqa: F401
         from index.sync.reconcile import reconcile_once
     except ImportError:
         reconcile_once = None
@@ -191,6 +196,8 @@ def _direct_build(share: Path, library) -> None:
                 num = re.search(r"\S+〔\d{4}〕\d+号", text)
                 meta.doc_number = num.group(0) if num else ""
                 meta.issuer = lines[-2]
+                kw = next((ln for ln in lines if ln.startswith("主题词：")), "")
+                meta.keywords = kw.removeprefix("主题词：").split()
                 d = re.search(r"(\d{4})年(\d+)月(\d+)日", lines[-1])
                 meta.publish_date = f"{d.group(1)}-{int(d.group(2)):02d}-{int(d.group(3)):02d}" if d else ""
                 meta.topic = "社会保障" if "养老" in text or "老年人" in text else ("政务公开" if "公开" in text else "城乡建设" if "小区" in text else "医疗卫生")
