@@ -260,6 +260,10 @@ class KioskApp(App):
         self.sm.current = "home"
         log.info("session reset")
 
+    def font_for(self, role: str, large_text: bool) -> float:
+        """Font size for a text role; ``large_text`` is passed so kv rules re-evaluate when it changes."""
+        return dp((LARGE_SIZES if large_text else NORMAL_SIZES)[f"fs_{role}"])
+
     def toggle_large_text(self) -> None:
         self.large_text = not self.large_text
 

@@ -30,6 +30,8 @@ class KLabel(Label):
     """Text on a background: wraps to its width, grows to its text's height when ``auto_height``."""
 
     auto_height = BooleanProperty(True)
+    role = StringProperty("body")  # text size: small / body / title / big (see KioskApp.font_for)
+    scale = NumericProperty(1.0)
     wrap = BooleanProperty(True)  # False: one line, the label's texture decides its size
 
 
@@ -41,6 +43,8 @@ class KButton(Button):
     min_height = NumericProperty(72)  # dp, set in widgets.kv
     wrap = BooleanProperty(True)  # wrap text to the button's width (False: the button grows with its text)
     collapsed = BooleanProperty(False)  # hidden: no height, no touches
+    role = StringProperty("body")
+    scale = NumericProperty(1.0)
 
 
 class LightButton(KButton):

@@ -183,3 +183,56 @@ def scratch_share(tmp_path: Path) -> Iterator[Path]:
     path = tmp_path / "share"
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+def open_screen_with(app: Any, name: str) -> None:
+    """Bring ``name`` up with real content, the way a visitor gets there (used by the a11y test)."""
+    if name == "home":
+        app.go_home()
+    elif name == "search":
+        app.open_search(query="", keyboard=True)
+        search = app.sm.get_screen("search")
+        wait_for(lambda: search.total >= 0 and not search.searching, what="search")
+    elif name == "browse":
+        app.open_browse("topic")
+        wait_for(lambda: app.sm.get_screen("browse").options, what="browse options")
+    elif name == "gazette":
+        app.open_gazette()
+        wait_for(lambda: app.sm.get_screen("gazette").options, what="gazette years")
+    elif name == "viewer":
+        pdf = first_pdf(app)
+        app.show("viewer", doc_id=pdf, page=1)
+        viewer = app.sm.get_screen("viewer")
+        wait_for(lambda: viewer.page_texture is not None, what="page image")
+    elif name == "qr":
+        app.show("qr", doc_id=first_pdf(app))
+        qr = app.sm.get_screen("qr")
+        wait_for(lambda: qr.qr_texture is not None or qr.message, what="qr")
+    elif name == "attract":
+        app.sm.current = "attract"
+    elif name == "admin_pin":
+        app.show("admin_pin", push=False)
+    elif name == "admin":
+        app.show("admin", push=False)
+        wait_for(lambda: app.sm.get_screen("admin").counts, what="admin counts")
+    step(5)
+
+
+def first_pdf(app: Any) -> str:
+    gazette = app.sm.get_screen("gazette")
+    got: list[Any] = []
+    app.lib.submit(lambda lib: lib.gazette_shelf(), got.append)
+    wait_for(lambda: got, what="gazette shelf")
+    shelf = got[0]
+    assert shelf, "the test share has gazette PDFs"
+    hits = shelf[max(shelf)]
+    del gazette
+    return hits[0].doc_id or hits[0].id
+
+
+def library_call(app: Any, fn: Callable[[Any], Any]) -> Any:
+    """Run ``fn(library)`` on the app's library thread and wait for the answer."""
+    box: list[Any] = []
+    app.lib.submit(fn, lambda r: box.append(r))
+    wait_for(lambda: box, what="library call")
+    return box[0]

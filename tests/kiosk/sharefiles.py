@@ -133,7 +133,7 @@ def write_share(root: Path, *, marker: str = ".kiosk-share") -> Path:
 
 
 def build_library(share: Path, library_root: Path, config) -> None:
-    """Sync ``share`` into a new library at ``library_root`` with the real one-shot sync."""
+    """Sync ``share`` into the library at ``library_root`` (created if new) with the real one-shot sync."""
     from index.library import Library
 
     try:
@@ -162,11 +162,18 @@ def _direct_build(share: Path, library) -> None:
 
     from index.models import DocumentMeta, Extracted, GazetteItem
 
+    present = {p.relative_to(share).as_posix() for p in share.rglob("*") if p.is_file() and not p.name.startswith(".")}
     with library.writer() as w:
+        for rec in list(library.catalogue.iter_documents()):
+            if rec.source_path not in present:
+                w.remove(rec.source_path)
         for path in sorted(share.rglob("*")):
             if not path.is_file() or path.name.startswith("."):
                 continue
             rel = path.relative_to(share).as_posix()
+            old = library.catalogue.by_path(rel)
+            if old is not None and old.mtime == path.stat().st_mtime:
+                continue
             data = path.read_bytes()
             checksum = hashlib.sha256(data).hexdigest()
             dest = library.copy_path_for(checksum, path.suffix)
@@ -204,4 +211,6 @@ def _direct_build(share: Path, library) -> None:
                 ext = Extracted(pages=["\n".join(lines)], page_count=1, has_text=True, format=path.suffix[1:])
             if "2021" in rel and "养老" in rel:
                 meta.validity, meta.replaced_by = "已修订", "养老服务补贴管理办法（2024年修订）"
+            if not meta.keywords:
+                meta.keywords = [meta.topic] if meta.topic else []
             w.add_or_update(rel, dest, checksum, len(data), path.stat().st_mtime, ext, meta)

@@ -29,7 +29,7 @@ class AdminPinScreen(KScreen):
         pad = self.ids.pad
         for key in PAD:
             text = {"@delete": self.app.t("key_delete"), "@ok": self.app.t("admin_pin_ok")}.get(key, key)
-            btn = PinKey(text=text, value=key, height=pad.row_default_height, font_size=self.app.fs_big)
+            btn = PinKey(text=text, value=key, role="big")
             btn.bind(on_release=lambda b: self.press(b.value))
             pad.add_widget(btn)
 

@@ -34,14 +34,15 @@ class HomeScreen(KScreen):
         self.kind_counts = dict(facets.get("kind", {}))
         topics = sorted(facets.get("topic", {}).items(), key=lambda kv: (-kv[1], kv[0]))
         self.topic_tiles = [
-            {"text": f"{name}\n[size={int(self.app.fs_small)}]{self.app.t('count_suffix', count=n)}[/size]",
+            {"text": f"{name}\n{self.app.t('count_suffix', count=n)}",
              "value": name, "handler_name": "open_topic", "screen_name": "home"}
             for name, n in topics if n > 0
         ]
 
-    def kind_label(self, kind: str, counts: dict[str, int]) -> str:
+    def kind_label(self, kind: str, counts: dict[str, int], large_text: bool) -> str:
         n = counts.get(kind, 0)
-        return f"{kind}\n[size={int(self.app.fs_small)}]{self.app.t('count_suffix', count=n)}[/size]"
+        small = int(self.app.font_for("body", large_text))
+        return f"{kind}\n[size={small}]{self.app.t('count_suffix', count=n)}[/size]"
 
     def open_kind(self, kind: str) -> None:
         if kind == "政府公报":

@@ -159,7 +159,7 @@ class SearchScreen(KScreen):
             bar.add_widget(KLabel(text=self.app.t("candidates_none"), auto_height=False, size_hint_x=None,
                                   width=dp(600)))
         for word in self.candidates:
-            chip = Chip(text=word, height=dp(76), font_size=self.app.fs_title)
+            chip = Chip(text=word, min_height=dp(76), role="title")
             chip.bind(on_release=lambda btn, w=word: self.choose_candidate(w))
             bar.add_widget(chip)
 
@@ -171,7 +171,7 @@ class SearchScreen(KScreen):
         box = self.ids.suggestion_box
         box.clear_widgets()
         for word in self.suggestions:
-            chip = Chip(text=word, height=dp(72))
+            chip = Chip(text=word, min_height=dp(72))
             chip.bind(on_release=lambda btn, w=word: self.choose_suggestion(w))
             box.add_widget(chip)
 
@@ -187,7 +187,7 @@ class SearchScreen(KScreen):
                 if key.startswith("@"):
                     btn = KeyButton(text=self.app.t(ACTION_KEYS[key]), action=key[1:],
                                     size_hint_x=2.0 if key == "@space" else 1.6)
-                    btn.font_size = self.app.fs_body
+                    btn.role = "body"
                 else:
                     btn = KeyButton(text=key, value=key)
                 line.add_widget(btn)

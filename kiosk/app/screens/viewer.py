@@ -241,8 +241,8 @@ class ViewerScreen(KScreen):
     def change_text_size(self, step: int) -> None:
         self.text_step = max(0, min(len(TEXT_STEPS) - 1, self.text_step + step))
 
-    def text_font_size(self, step: int, base: float) -> float:
-        return base * TEXT_STEPS[int(step)]
+    def text_scale(self, step: int) -> float:
+        return TEXT_STEPS[int(step)]
 
     def toggle_text_mode(self) -> None:
         self.text_mode = not self.text_mode
