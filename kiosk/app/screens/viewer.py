@@ -82,6 +82,7 @@ class ViewerScreen(KScreen):
     terms = ListProperty()
     page_texture = ObjectProperty(None, allownone=True)
     page_marks = ListProperty()
+    printer_available = BooleanProperty(False)
     session_properties = ("doc_id", "title", "meta_text", "validity_text", "replaced_by", "fmt", "page",
                           "page_count", "chunk", "zoom_index", "text_mode", "text_step", "text_markup",
                           "withdrawn", "message", "loading", "related_cards", "terms", "page_texture",
@@ -102,6 +103,7 @@ class ViewerScreen(KScreen):
     def enter(self, doc_id: str = "", page: int = 1, terms: list[str] | None = None,
               text_mode: bool | None = None, **_: Any) -> None:
         self.reset_view()
+        self.printer_available = self.can_print()
         self.doc_id = doc_id
         self.page = max(1, int(page))
         self.terms = list(terms or [])
