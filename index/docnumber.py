@@ -25,6 +25,12 @@ of it with at least two characters. So ``环政发 2012 15`` finds ``威环政�
 (people drop the place prefix), while ``国发 2012 15`` does not find ``鲁政发〔2012〕15号``
 (国发 is not a suffix of 鲁政发).
 
+Several numbers in one indexed field (a gazette issue lists every item's 文号): with the
+separate keys above, ``year:seq`` of one number and a code of another could match together.
+:func:`doc_number_match_keys` gives one combined key per suffix (``环政发:2012:15``) and
+:func:`query_doc_number_key` the single key a query looks up; same rule, no cross-talk.
+Index either shape (or both); the combined one needs one term lookup instead of two.
+
 Trade-off: a two-character suffix such as ``政发`` is shared by many offices (鲁政发,
 威政发, 威环政发), so the query ``政发 2012 15`` matches all of their number 15 of 2012.
 That is deliberate: a visitor who types less gets a short list to choose from rather than
@@ -42,12 +48,14 @@ from dataclasses import dataclass
 __all__ = [
     "DocNumber",
     "doc_number_keys",
+    "doc_number_match_keys",
     "doc_number_matches",
     "exact_code_key",
     "find_doc_numbers",
     "looks_like_doc_number",
     "normalize_doc_number_text",
     "parse_doc_number",
+    "query_doc_number_key",
     "query_doc_number_keys",
 ]
 
@@ -153,7 +161,7 @@ def _valid_year(year: int) -> bool:
 
 def _make(code: str, year: int | None, seq: int, shape: str) -> DocNumber | None:
     code = _clean_code(code)
-    if not code or seq <= 0 or (year is not None and not _valid_year(year)):
+    if not code or code.endswith("年") or seq <= 0 or (year is not None and not _valid_year(year)):
         return None
     if shape == "year_word":
         canonical = f"{code}{year}年第{seq}号"
@@ -254,6 +262,17 @@ def doc_number_keys(dn: DocNumber) -> list[str]:
 def query_doc_number_keys(dn: DocNumber) -> tuple[str, str]:
     """The two keys a query needs to find in a document's keys: (year:seq, code)."""
     return _year_seq_key(dn), dn.code
+
+
+def doc_number_match_keys(dn: DocNumber) -> list[str]:
+    """Combined keys ``{code suffix}:{year}:{seq}``: whole code first, then suffixes >= 2."""
+    year_seq = _year_seq_key(dn)
+    return [f"{code}:{year_seq}" for code in doc_number_keys(dn)[1:]]
+
+
+def query_doc_number_key(dn: DocNumber) -> str:
+    """The one combined key a query looks up among :func:`doc_number_match_keys`."""
+    return f"{dn.code}:{_year_seq_key(dn)}"
 
 
 def doc_number_matches(query: DocNumber, document: DocNumber) -> bool:

@@ -13,7 +13,6 @@ crash every document is either fully present (row, copy, index) or absent.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import shutil
@@ -23,7 +22,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from whoosh import query as Q
@@ -32,7 +31,6 @@ from index import search as S
 from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
-from index.normalize import has_cjk, normalize
 from index.models import (
     STATE_PENDING,
     STATE_PUBLIC,
@@ -44,6 +42,7 @@ from index.models import (
     Rejection,
     SearchResult,
 )
+from index.normalize import has_cjk, normalize
 from index.vocab import Vocabulary, document_words
 from index.whoosh_index import index_documents, open_index
 
@@ -136,11 +135,12 @@ class Library:
             else:
                 if self._searcher.up_to_date():
                     new = self._searcher
-                elif self._searcher.reader().doc_count_all() == 0:
-                    new = self._ix.searcher()  # Whoosh cannot refresh a reader of an empty index
-                    self._searcher.close()
                 else:
-                    new = self._searcher.refresh()
+                    # Not Searcher.refresh(): it reuses segment readers by segment id and so
+                    # keeps showing documents deleted from an existing segment (seen with
+                    # whoosh3 3.54). A fresh searcher over uncompound segments opens in ms.
+                    new = self._ix.searcher()
+                    self._searcher.close()
                 if new is not self._searcher:
                     self._searcher = new
                     changed = True
@@ -201,7 +201,7 @@ class Library:
             if total == 0 and pq.text:
                 hits, corrected = self._typo_fallback(pq, flt, limit)
                 total = len(hits)
-                if not hits and len(pq.words) > 1:
+                if not hits and len(pq.words) > 1 and pq.doc_number is None:
                     # Nothing has every word: rank what has some of them (questions in plain words).
                     results = s.search(Q.Or([S.word_query(w) for w in pq.words]), filter=flt, limit=want)
                     hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]
@@ -361,13 +361,12 @@ class Library:
     def state_for(self, source_path: str, meta: DocumentMeta) -> str:
         """public when review is not required, or the document carries a review record,
         or it lies in a folder that staff fill only with reviewed files."""
+        from index.metadata import is_trusted_folder
+
         if not self.config["review.required"] or meta.reviewed:
             return STATE_PUBLIC
-        folder = str(PurePosixPath(source_path).parent)
-        for pattern in self.config["review.trusted_folders"]:
-            pat = pattern.strip("/")
-            if fnmatch.fnmatchcase(folder, pat) or folder == pat or folder.startswith(pat + "/"):
-                return STATE_PUBLIC
+        if is_trusted_folder(source_path, self.config["review.trusted_folders"]):
+            return STATE_PUBLIC
         return STATE_PENDING
 
     @contextmanager

@@ -56,8 +56,17 @@ def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
         if words:
             pq.words, pq.from_pinyin = words, True
             return pq
-    pq.words = _merge_singles(query_words(text))
+    words: list[str] = []
+    for n, part in enumerate(_QUOTES.split(text)):
+        if n % 2:  # inside quotes: one phrase, as typed
+            words.extend(p for p in part.split() if p)
+        else:
+            words.extend(_merge_singles(query_words(part)))
+    pq.words = words
     return pq
+
+
+_QUOTES = re.compile(r'["“”「」『』]')
 
 
 def _merge_singles(words: list[str]) -> list[str]:
@@ -99,9 +108,9 @@ def word_query(word: str) -> Q.Query:
 
 def doc_number_query(dn: Any) -> Q.Query:
     """Year and sequence must match; the query's issuer code must be the document's code or a suffix of it."""
-    from index.docnumber import query_doc_number_keys
+    from index.docnumber import query_doc_number_key
 
-    return Q.And([Q.Term("dn_key", k) for k in query_doc_number_keys(dn) if k], boost=50.0)
+    return Q.Term("dn_key", query_doc_number_key(dn), boost=50.0)
 
 
 def build_query(pq: ParsedQuery) -> Q.Query | None:
@@ -151,7 +160,8 @@ def rank_key(pq: ParsedQuery, fields: dict[str, Any], score: float) -> tuple[Any
     elif pq.words and all(w in title_n for w in pq.words):
         tier = 2
     factor = 1.0 if is_current(fields.get("validity", "")) else REPEALED_FACTOR
-    return (-tier, -round(score * factor, 3), fields.get("date", "") and -int(fields["date"].replace("-", "")[:8] or 0))
+    digits = "".join(ch for ch in str(fields.get("date", "")) if ch.isdigit())[:8]
+    return (-tier, -round(score * factor, 3), -int(digits) if digits else 0)
 
 
 _MARK = re.compile(r"<mark>|</mark>")
@@ -176,6 +186,13 @@ def make_snippet(pages: list[str], terms: list[str], width: int = 90) -> str:
                 spans.append((i, i + len(t)))
             i = npiece.find(t, i + len(t))
     spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:  # words that touch are one marked run (最低生活保障, not 最低|生活|保障)
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    spans = merged
     out, pos = [], 0
     for a, b in spans:
         out.append(html.escape(piece[pos:a]))

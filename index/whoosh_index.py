@@ -92,7 +92,7 @@ def reset_index(path: Path) -> wi.Index:
 
 def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str, Any]]:
     """The index documents of one public catalogue record."""
-    from index.docnumber import doc_number_keys, parse_doc_number
+    from index.docnumber import doc_number_match_keys, parse_doc_number
 
     m = rec.meta
     dn = parse_doc_number(m.doc_number) if m.doc_number else None
@@ -122,7 +122,7 @@ def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str,
         "title_exact": exact_key(m.title),
         "meta": meta_text + " " + " ".join(it.title for it in items),
         "body": issue_body,
-        "dn_key": " ".join(doc_number_keys(dn)) if dn else "",
+        "dn_key": " ".join(doc_number_match_keys(dn)) if dn else "",
     }
     for n, item in enumerate(items):
         end = items[n + 1].page - 1 if n + 1 < len(items) else len(pages)
@@ -137,7 +137,7 @@ def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str,
             "title_exact": exact_key(item.title),
             "meta": meta_text,
             "body": "\n".join(pages[item.page - 1 : max(end, item.page)]),
-            "dn_key": " ".join(doc_number_keys(item_dn)) if item_dn else "",
+            "dn_key": " ".join(doc_number_match_keys(item_dn)) if item_dn else "",
             "doc_number": item.doc_number,
         }
 

@@ -22,6 +22,7 @@ from typing import Any
 from index.config import Config
 from index.errors import ExtractionError
 from index.library import FILES_DIR, Library
+from index.metadata import metadata_signature
 from index.models import DocumentMeta, Extracted
 from index.sync.copy import SourceChanged, atomic_copy
 from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
@@ -77,16 +78,6 @@ def display_rel(raw: bytes) -> str:
         return raw.decode("gb18030", errors="replace")
 
 
-def _meta_sig(path: Path) -> str:
-    parts = []
-    for p in (path.with_name(path.name + ".json"), path.with_name("目录.xlsx"), path.with_name("catalog.csv")):
-        try:
-            parts.append(str(os.stat(p).st_mtime_ns))
-        except OSError:
-            parts.append("-")
-    return ":".join(parts)
-
-
 def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None) -> list[ShareFile]:
     """Every candidate document under ``share``; symbolic links leading outside are not followed."""
     root_b = os.fsencode(share)
@@ -114,7 +105,7 @@ def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None
             except OSError:
                 continue
             p = Path(os.fsdecode(full))
-            out.append(ShareFile(rel, p, st.st_size, st.st_mtime, _meta_sig(p)))
+            out.append(ShareFile(rel, p, st.st_size, st.st_mtime, metadata_signature(p)))
     return out
 
 

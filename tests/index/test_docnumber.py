@@ -11,11 +11,13 @@ import pytest
 from index.docnumber import (
     DocNumber,
     doc_number_keys,
+    doc_number_match_keys,
     doc_number_matches,
     exact_code_key,
     find_doc_numbers,
     looks_like_doc_number,
     parse_doc_number,
+    query_doc_number_key,
     query_doc_number_keys,
 )
 
@@ -138,6 +140,7 @@ def test_shortened_code_matches_and_a_different_office_does_not() -> None:
         year_seq, code = query_doc_number_keys(query)
         keys = doc_number_keys(document)
         assert (year_seq == keys[0] and code in keys) is expected
+        assert (query_doc_number_key(query) in doc_number_match_keys(document)) is expected
     lu = parse_doc_number("鲁政发〔2012〕15号")
     guo = parse_doc_number("国发 2012 15")
     assert lu is not None and guo is not None
@@ -189,3 +192,17 @@ def test_real_doc_numbers_parse_share(shared_corpus: Path) -> None:
     assert figures["total"] > 38000
     assert figures["with_bracketed_year"] > 37000
     assert figures["share"] >= DOC_NUMBER_SHARE_FLOOR, figures["failures"]
+
+
+def test_combined_keys_do_not_mix_numbers_of_one_document() -> None:
+    # A gazette issue carrying 鲁政发〔2012〕15号 and 国发〔2010〕3号: separate keys would
+    # let "国发 2012 15" match (2012:15 from one, 国发 from the other); combined keys do not.
+    numbers = [parse_doc_number("鲁政发〔2012〕15号"), parse_doc_number("国发〔2010〕3号")]
+    separate = {k for dn in numbers if dn for k in doc_number_keys(dn)}
+    combined = {k for dn in numbers if dn for k in doc_number_match_keys(dn)}
+    query = parse_doc_number("国发 2012 15")
+    assert query is not None
+    year_seq, code = query_doc_number_keys(query)
+    assert year_seq in separate and code in separate  # the weakness of the separate shape
+    assert query_doc_number_key(query) not in combined
+    assert combined == {"鲁政发:2012:15", "政发:2012:15", "国发:2010:3"}
