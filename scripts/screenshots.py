@@ -39,7 +39,7 @@ def parent(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     from index.config import load_config
 
-    config = load_config(args.config, {"review.required": False} if not args.config else None)
+    config = load_config(args.config)
     with tempfile.TemporaryDirectory(prefix="kiosk-shots-") as tmp:
         library = Path(args.library) if args.library else build_demo_library(Path(tmp), config)
         for w, h, name in SIZES:
@@ -64,8 +64,6 @@ def child(args: argparse.Namespace) -> int:
     overrides = {"app.width": w, "app.height": h, "app.fullscreen": False, "app.printer": "kiosk-printer",
                  "app.url_pattern": "https://www.example.gov.cn/xxgk/{doc_number}",
                  "app.admin_pin_hash": "pbkdf2_sha256$1000$00$" + "0" * 64}
-    if not args.config:
-        overrides["review.required"] = False
     config = load_config(args.config, overrides)
     prepare_environment(quiet=True)
     configure_kivy(config)

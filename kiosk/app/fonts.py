@@ -1,4 +1,4 @@
-"""The Chinese font: one function to find it, one to make it Kivy's default."""
+"""The Chinese font: ``index.fonts.find_cjk_font`` finds it, this module makes it Kivy's default."""
 
 from __future__ import annotations
 
@@ -7,40 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from index.fonts import find_cjk_font
+
 log = logging.getLogger("kiosk.app")
 
-# First face is Simplified Chinese (Kivy reads only the first face of a .ttc).
-FALLBACK_FONTS = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-)
 
-
-def find_font(config: Mapping[str, Any] | None = None) -> Path:
-    """The configured font, else the project's shipped font (index.fonts), else WenQuanYi Micro Hei."""
-    configured = (config or {}).get("app.font_path", "") if config is not None else ""
-    if configured:
-        path = Path(configured)
-        if path.is_file():
-            return path
-        log.warning("app.font_path %s does not exist; looking for another font", path)
-    try:
-        from index.fonts import find_cjk_font  # shipped by the fonts helper (assets/fonts/)
-    except ImportError:
-        find_cjk_font = None
-    if find_cjk_font is not None:
-        try:
-            found = find_cjk_font()
-        except Exception as exc:  # noqa: BLE001 - fall back to the system font below
-            log.warning("find_cjk_font failed: %s", exc)
-            found = None
-        if found:
-            return Path(found)
-    for path in FALLBACK_FONTS:
-        if path.is_file():
-            return path
-    raise FileNotFoundError(
-        "no Simplified Chinese font found: set app.font_path or install fonts-wqy-microhei"
-    )
+def find_font(config: Mapping[str, Any]) -> Path:
+    """app.font_path, else the shipped Noto Sans CJK SC, else WenQuanYi Micro Hei (one SC face each)."""
+    return find_cjk_font(str(config["app.font_path"] or ""))
 
 
 def register_default_font(path: Path) -> None:

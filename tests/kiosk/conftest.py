@@ -44,7 +44,6 @@ class FakeClock:
 
 def app_config(**overrides: Any) -> Config:
     values = {
-        "review.required": False,
         "app.width": WIDTH,
         "app.height": HEIGHT,
         "app.fullscreen": False,

@@ -120,97 +120,49 @@ def make_gazette_pdf(path: Path, year: int = 2024, issue: int = 1) -> None:
     c.save()
 
 
+REVIEW = {"审查人": "王静", "审查日期": "2024-03-01"}
+
+# Sidecars (NAME.EXT.json) as staff write them: topic, keywords, 索引号, review record.
+SIDECARS: dict[str, dict[str, object]] = {
+    "区政办发〔2023〕5号": {"主题分类": "政务公开", "主题词": "信息公开 政务公开", "索引号": "11371002-2023-00005"},
+    "区民政发〔2021〕8号": {"主题分类": "社会保障", "主题词": "养老服务 补贴"},
+    "区民政发〔2024〕3号": {"主题分类": "社会保障", "主题词": "养老服务 补贴"},
+    "区住建发〔2022〕12号": {"主题分类": "城乡建设", "主题词": "老旧小区 加装电梯"},
+    "区卫健发〔2020〕2号": {"主题分类": "医疗卫生", "主题词": "家庭医生"},
+    "政府信息公开条例": {"主题分类": "政务公开", "主题词": "信息公开"},
+    "老年人权益保障法": {"主题分类": "社会保障", "主题词": "老年人 养老服务"},
+}
+PENDING_DOC = "规范性文件/关于征求老年助餐服务意见的通知.txt"
+
+
 def write_share(root: Path, *, marker: str = ".kiosk-share") -> Path:
+    import json
+
     root.mkdir(parents=True, exist_ok=True)
     (root / marker).write_text("reading-room share\n", encoding="utf-8")
     for rel, text in TEXT_DOCS.items():
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8")
-    make_gazette_pdf(root / "政府公报" / "2024" / "2024年第1期 区人民政府公报.pdf", 2024, 1)
-    make_gazette_pdf(root / "政府公报" / "2023" / "2023年第4期 区人民政府公报.pdf", 2023, 4)
+        side = next((v for k, v in SIDECARS.items() if k in rel), {})
+        p.with_name(p.name + ".json").write_text(json.dumps({**side, **REVIEW}, ensure_ascii=False), encoding="utf-8")
+    for year, issue, month in ((2024, 1, "01"), (2023, 4, "10")):
+        pdf = root / "政府公报" / str(year) / f"{year}年第{issue}期 区人民政府公报.pdf"
+        make_gazette_pdf(pdf, year, issue)
+        side = {"标题": f"区人民政府公报 {year}年第{issue}期", "公报年份": year, "公报期号": issue,
+                "发布日期": f"{year}-{month}-15", "发布机构": "区人民政府办公室", "主题分类": "综合政务", **REVIEW}
+        pdf.with_name(pdf.name + ".json").write_text(json.dumps(side, ensure_ascii=False), encoding="utf-8")
+    # One document without a review record: pending, never shown to visitors.
+    (root / PENDING_DOC).write_text("关于征求老年助餐服务意见的通知\n\n请各街道于月底前反馈意见。\n\n区民政局\n2024年5月1日\n",
+                                   encoding="utf-8")
     return root
+
 
 
 def build_library(share: Path, library_root: Path, config) -> None:
     """Sync ``share`` into the library at ``library_root`` (created if new) with the real one-shot sync."""
     from index.library import Library
+    from index.sync.reconcile import reconcile_once
 
-    try:
-        import index.extract  # noqa: F401 - the sync needs extraction and metadata from other helpers
-        import index.metadata  # noqa: F401
-        from index.sync.reconcile import reconcile_once
-    except ImportError:
-        reconcile_once = None
-    if reconcile_once is not None:
-        with Library.open(library_root, config, writable=True) as library:
-            reconcile_once(share, library, config)
-        return
-    # Until the sync lands on main: the real writer, simple extraction (dev only).
-    try:
-        with Library.open(library_root, config, writable=True) as library:
-            _direct_build(share, library)
-    except TypeError:  # core wip: first refresh on an empty index; reopening completes the batch
-        pass
-    Library.open(library_root, config, writable=True).close()
-
-
-def _direct_build(share: Path, library) -> None:
-    import hashlib
-    import re
-    import shutil
-
-    from index.models import DocumentMeta, Extracted, GazetteItem
-
-    present = {p.relative_to(share).as_posix() for p in share.rglob("*") if p.is_file() and not p.name.startswith(".")}
-    with library.writer() as w:
-        for rec in list(library.catalogue.iter_documents()):
-            if rec.source_path not in present:
-                w.remove(rec.source_path)
-        for path in sorted(share.rglob("*")):
-            if not path.is_file() or path.name.startswith("."):
-                continue
-            rel = path.relative_to(share).as_posix()
-            old = library.catalogue.by_path(rel)
-            if old is not None and old.mtime == path.stat().st_mtime:
-                continue
-            data = path.read_bytes()
-            checksum = hashlib.sha256(data).hexdigest()
-            dest = library.copy_path_for(checksum, path.suffix)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest)
-            kind = rel.split("/")[0]
-            meta = DocumentMeta(kind=kind)
-            if path.suffix == ".pdf":
-                import pypdfium2 as pdfium
-
-                pdf = pdfium.PdfDocument(str(path))
-                pages = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
-                m = re.search(r"(\d{4})年第(\d+)期", path.name)
-                meta.title = path.stem
-                meta.gazette_year, meta.gazette_issue = int(m.group(1)), int(m.group(2))
-                meta.publish_date = f"{m.group(1)}-0{min(9, int(m.group(2)))}-01"
-                meta.issuer = "区人民政府办公室"
-                meta.contents = [GazetteItem(t, i + 2, n) for i, (t, n, _b) in enumerate(GAZETTE_ITEMS)]
-                ext = Extracted(pages=pages, page_count=len(pages), has_text=True, format="pdf")
-            else:
-                text = data.decode("utf-8")
-                if path.suffix == ".html":
-                    text = re.sub(r"<title>.*?</title>", "", text)
-                    text = re.sub(r"<[^>]+>", "\n", text)
-                lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-                meta.title = lines[0]
-                num = re.search(r"\S+〔\d{4}〕\d+号", text)
-                meta.doc_number = num.group(0) if num else ""
-                meta.issuer = lines[-2]
-                kw = next((ln for ln in lines if ln.startswith("主题词：")), "")
-                meta.keywords = kw.removeprefix("主题词：").split()
-                d = re.search(r"(\d{4})年(\d+)月(\d+)日", lines[-1])
-                meta.publish_date = f"{d.group(1)}-{int(d.group(2)):02d}-{int(d.group(3)):02d}" if d else ""
-                meta.topic = "社会保障" if "养老" in text or "老年人" in text else ("政务公开" if "公开" in text else "城乡建设" if "小区" in text else "医疗卫生")
-                ext = Extracted(pages=["\n".join(lines)], page_count=1, has_text=True, format=path.suffix[1:])
-            if "2021" in rel and "养老" in rel:
-                meta.validity, meta.replaced_by = "已修订", "养老服务补贴管理办法（2024年修订）"
-            if not meta.keywords:
-                meta.keywords = [meta.topic] if meta.topic else []
-            w.add_or_update(rel, dest, checksum, len(data), path.stat().st_mtime, ext, meta)
+    with Library.open(library_root, config, writable=True) as library:
+        reconcile_once(share, library, config)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import find_button, step, tap, texts, wait_for
+from conftest import find_button, library_call, step, tap, texts, wait_for
+
+from index.models import Filters
 
 
 def settled(search) -> bool:
@@ -19,7 +21,6 @@ def test_every_home_tile_leads_to_results(app):
         assert app.sm.current == "search"
         wait_for(lambda: settled(search) and search.filters.get("kind") == kind, what=kind)
         assert search.total == home.kind_counts[kind] > 0
-        assert all(kind in c["title_markup"] or True for c in search.cards)
     app.go_home()
     step(3)
     tap(find_button(home, home.kind_label("政府公报", home.kind_counts, app.large_text)))
@@ -30,12 +31,16 @@ def test_every_home_tile_leads_to_results(app):
     tap(find_button(home, app.t("guide_tile")))
     wait_for(lambda: settled(search), what="guide")
     assert search.total > 0 or search.suggestions or app.t("request_title") in texts(search)
-    for tile in home.topic_tiles:
-        app.go_home()
-        step(3)
-        tap(find_button(home.ids.topic_grid, tile["text"]))
-        wait_for(lambda t=tile: settled(search) and search.filters.get("topic") == t["value"], what="topic")
-        assert search.total > 0, f"topic tile {tile['value']} leads to nothing"
+    assert len(home.topic_tiles) >= 3
+    for tile in home.topic_tiles:  # every topic tile finds documents...
+        n = library_call(app, lambda lib, t=tile["value"]: lib.search("", Filters(topic=t)).total)
+        assert n > 0, f"topic tile {tile['value']} leads to nothing"
+    app.go_home()  # ...and a tap on one shows them
+    step(3)
+    tile = home.topic_tiles[0]
+    tap(find_button(home.ids.topic_grid, tile["text"]))
+    wait_for(lambda: settled(search) and search.filters.get("topic") == tile["value"], what="topic")
+    assert search.total > 0
 
 
 def test_newest_documents_open_in_the_viewer(app):
@@ -55,7 +60,7 @@ def test_newest_documents_open_in_the_viewer(app):
 def test_browse_by_topic_issuer_year(app):
     browse = app.sm.get_screen("browse")
     search = app.sm.get_screen("search")
-    for facet, label in (("topic", "browse_topic"), ("issuer", "browse_issuer"), ("year", "browse_year")):
+    for facet, label in (("issuer", "browse_issuer"), ("year", "browse_year")):
         app.go_home()
         step(3)
         tap(find_button(app.sm.get_screen("home"), app.t(label)))

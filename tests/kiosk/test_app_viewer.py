@@ -80,7 +80,10 @@ def test_qr_code_of_the_public_page(app):
     qr = app.sm.get_screen("qr")
     assert app.sm.current == "qr"
     wait_for(lambda: qr.qr_texture is not None or qr.message, what="qr")
-    # The gazette has no url and no 文号: no code, a sentence saying what to do.
+    # A law without url and 文号: no code, a sentence saying what to do.
+    law = library_call(app, lambda lib: lib.search("政府信息公开条例").hits[0].doc_id)
+    app.show("qr", doc_id=law)
+    wait_for(lambda: qr.doc_id == law and (qr.qr_texture is not None or qr.message), what="qr for law")
     assert qr.qr_texture is None and qr.message == app.t("qr_no_url")
     hits = library_call(app, lambda lib: lib.search("区政办发〔2023〕5号").hits)
     app.show("qr", doc_id=hits[0].doc_id)
