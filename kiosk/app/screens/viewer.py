@@ -175,6 +175,8 @@ class ViewerScreen(KScreen):
             self.text_markup = mark_terms(self._chunks[self.chunk], list(self.terms))
             if "text_scroll" in self.ids:
                 self.ids.text_scroll.scroll_y = 1
+        elif "page_scroll" in self.ids and self.ids.page_scroll.height > 1:
+            self.request_render()  # at once: the render thread works while this frame is drawn
         else:
             self._render_trigger()
 
