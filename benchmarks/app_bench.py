@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
-    return round(values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))], 1)
+    return round(values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))], 1)
 
 
 def summary(name: str, values: list[float], **extra: object) -> dict[str, object]:
@@ -175,7 +175,7 @@ def candidate(app, flips, after_flip, results, rounds) -> Iterator[float]:
         done: list[float] = []
         original = search._on_results
 
-        def hook(result, **kw):
+        def hook(result, original=original, done=done, **kw):
             original(result, **kw)
             done.append(time.perf_counter())
             totals.append(result.total)
@@ -183,7 +183,7 @@ def candidate(app, flips, after_flip, results, rounds) -> Iterator[float]:
         search._on_results = hook
         t = time.perf_counter()
         search.choose_candidate(word)  # what a tap on the candidate runs
-        yield from until(lambda: done and after_flip(done[0]))
+        yield from until(lambda done=done: done and after_flip(done[0]))
         times.append((after_flip(done[0]) - t) * 1000)
         applied.append((done[0] - t) * 1000)
         del search._on_results

@@ -83,7 +83,7 @@ class KioskApp(App):
         return messages.t(f"app.{key}", **params)
 
     # -- building ----------------------------------------------------------------------------
-    def load_kv(self, filename: str | None = None) -> bool:  # noqa: ARG002 - we load our own files
+    def load_kv(self, filename: str | None = None) -> bool:
         return True
 
     def build(self) -> ScreenManager:

@@ -88,7 +88,7 @@ class Worker:
     def _run(self) -> None:
         try:
             self.resource = self._setup() if self._setup else None
-        except BaseException as exc:  # noqa: BLE001 - reported to the UI, the thread keeps serving
+        except BaseException as exc:
             log.exception("worker %s: setup failed", self.name)
             self.setup_error = exc
         self.ready.set()
@@ -100,7 +100,7 @@ class Worker:
                 continue
             try:
                 result = job.fn(self.resource)
-            except Exception as exc:  # noqa: BLE001 - one failed job must not stop the worker
+            except Exception as exc:
                 log.warning("worker %s: job on %s failed: %s", self.name, job.channel, exc, exc_info=True)
                 self._finish(job, None, exc)
                 continue
@@ -108,7 +108,7 @@ class Worker:
         if self._teardown and self.resource is not None:
             try:
                 self._teardown(self.resource)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("worker %s: teardown failed", self.name)
 
     def _finish(self, job: _Job, result: Any, error: BaseException | None) -> None:

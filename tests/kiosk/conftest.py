@@ -154,7 +154,7 @@ def walk(widget: Any) -> Iterator[Any]:
 def visible(widget: Any) -> bool:
     w = widget
     while w is not None:
-        if getattr(w, "opacity", 1) == 0 or getattr(w, "disabled", False) and w is widget:
+        if getattr(w, "opacity", 1) == 0 or (getattr(w, "disabled", False) and w is widget):
             return False
         if w.parent is w:
             break

@@ -70,7 +70,7 @@ def test_every_screen_meets_the_elderly_visitor_rules(app, large_text):
     report = {}
     for name in SCREENS:
         open_screen_with(app, name)
-        problems, labels, buttons = measure(app, name)
+        problems, labels, _buttons = measure(app, name)
         assert labels > 0, f"{name}: nothing measured"
         if name not in NO_NAV_SCREENS:  # 返回 and 首页 on every screen but Home and the attract loop
             shown = [getattr(w, "text", "") for w in on_screen(app.sm.get_screen(name))

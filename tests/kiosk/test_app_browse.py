@@ -19,7 +19,7 @@ def test_every_home_tile_leads_to_results(app):
         step(3)
         tap(find_button(home, home.kind_label(kind, home.kind_counts, app.large_text)))
         assert app.sm.current == "search"
-        wait_for(lambda: settled(search) and search.filters.get("kind") == kind, what=kind)
+        wait_for(lambda k=kind: settled(search) and search.filters.get("kind") == k, what=kind)
         assert search.total == home.kind_counts[kind] > 0
     app.go_home()
     step(3)
@@ -65,7 +65,7 @@ def test_browse_by_topic_issuer_year(app):
         step(3)
         tap(find_button(app.sm.get_screen("home"), app.t(label)))
         assert app.sm.current == "browse"
-        wait_for(lambda: browse.options and browse.facet == facet, what=facet)
+        wait_for(lambda f=facet: browse.options and browse.facet == f, what=facet)
         step(3)
         first = browse.options[0]
         tap(find_button(browse, first["text"]))

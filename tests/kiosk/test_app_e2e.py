@@ -139,10 +139,10 @@ def test_visitor_session_from_outside(tmp_path, library_dir):
         k.click_text("第1期", exact=False)
         k.wait(lambda p: any("第 3 页" in b["text"] for b in p["buttons"]), 10, "contents")
         k.click_text("第 3 页", exact=False)
-        k.wait(lambda p: p["screen"] == "viewer" and any("第 3 页 / 共 4 页" == lb["text"] for lb in p["labels"]),
+        k.wait(lambda p: p["screen"] == "viewer" and any(lb["text"] == "第 3 页 / 共 4 页" for lb in p["labels"]),
                15, "page 3")
         k.click_text("下一页 ▶")
-        k.wait(lambda p: any("第 4 页 / 共 4 页" == lb["text"] for lb in p["labels"]), 10, "page 4")
+        k.wait(lambda p: any(lb["text"] == "第 4 页 / 共 4 页" for lb in p["labels"]), 10, "page 4")
         k.shot("05-page")
         k.click_text("手机扫码带走")
         k.wait(lambda p: p["screen"] == "qr" and any("扫描二维码" in lb["text"] for lb in p["labels"]), 10, "QR")

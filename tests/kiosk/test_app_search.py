@@ -26,7 +26,7 @@ def test_pinyin_letters_offer_candidates_that_lead_to_results(app):
     for word in search.candidates:  # every candidate leads to results
         got = []
         app.lib.submit(lambda lib, w=word: lib.search(w).total, got.append)
-        wait_for(lambda: got, what=f"search {word}")
+        wait_for(lambda got=got: got, what=f"search {word}")
         assert got[0] > 0, f"candidate {word} finds nothing"
     tap(find_button(search.ids.candidate_bar, "信息公开"))
     assert search.committed == "信息公开" and search.letters == ""

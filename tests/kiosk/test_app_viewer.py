@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import find_button, first_pdf, library_call, step, tap, texts, wait_for
+from conftest import find_button, first_pdf, library_call, step, tap, wait_for
 from kivy.tests.common import UnitTestTouch
 
 

@@ -6,7 +6,13 @@ import string
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, DictProperty, ListProperty, NumericProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    DictProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
 from kivy.utils import escape_markup
 
 from index.models import Filters, Hit, SearchResult

@@ -14,7 +14,13 @@ from kivy.clock import Clock
 from kivy.graphics import Color, Rectangle
 from kivy.graphics.texture import Texture
 from kivy.metrics import dp
-from kivy.properties import BooleanProperty, ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 from kivy.utils import escape_markup
 
 from kiosk.app import theme
@@ -209,7 +215,7 @@ class ViewerScreen(KScreen):
         image.canvas.after.clear()
         if not self.page_marks or self.page_texture is None:
             return
-        tex_w, tex_h = self.page_texture.size
+        tex_h = self.page_texture.size[1]
         with image.canvas.after:
             Color(*theme.MARK_FILL)
             for x, y_top, w, h in self.page_marks:
