@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from kivy.utils import escape_markup
@@ -24,7 +25,8 @@ def snippet_markup(snippet: str) -> str:
 
 
 def _strip_tags(text: str) -> str:
-    return re.sub(r"</?[a-zA-Z][^>]*>", "", text)
+    """Drop tags, then turn entities (``&gt;``) back into characters."""
+    return html.unescape(re.sub(r"</?[a-zA-Z][^>]*>", "", text))
 
 
 def mark_terms(text: str, terms: list[str]) -> str:

@@ -31,7 +31,7 @@ class Kiosk:
         self.probe_path = tmp / "probe.json"
         self.config = tmp / "kiosk.toml"
         self.config.write_text(
-            "[app]\nfullscreen = true\nidle_timeout_s = 6.0\ncountdown_s = 3.0\nattract_after_s = 600.0\n"
+            "[app]\nfullscreen = true\nidle_timeout_s = 15.0\ncountdown_s = 3.0\nattract_after_s = 600.0\n"
             'url_pattern = "https://xxgk.example.gov.cn/doc/{doc_number}"\n[terminal]\nid = "e2e"\n',
             encoding="utf-8",
         )
@@ -150,7 +150,7 @@ def test_visitor_session_from_outside(tmp_path, library_dir):
         dark, light = dark_and_light(k.shot("06-qr"))
         assert dark > 0.15 and light > 0.15, "a large QR code is on screen"
         # Walk away: countdown, then Home with the session gone.
-        k.wait(lambda p: p["countdown"], 20, "countdown")
+        k.wait(lambda p: p["countdown"], 30, "countdown")
         k.shot("07-countdown")
         p = k.wait(lambda p: p["screen"] == "home" and not p["countdown"], 20, "back home")
         k.click_text("请点这里输入要查找的内容")

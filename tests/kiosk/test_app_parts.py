@@ -130,6 +130,7 @@ def test_snippet_marks_become_kivy_markup_and_text_is_escaped():
     out = snippet_markup("关于[通知] <mark>养老</mark>服务")
     assert "&bl;通知&br;" in out and "[b]" in out and "养老" in out and "<mark>" not in out
     assert mark_terms("养老服务与养老", ["养老"]).count("[b]") == 2
+    assert snippet_markup("政府信息公开 &gt; 法规") == "政府信息公开 > 法规"
 
 
 def test_public_url_from_pattern_only_when_the_fields_are_known():

@@ -20,10 +20,31 @@ class AdminScreen(KScreen):
     counts = DictProperty()
     rejected = ListProperty()
     sync_message = StringProperty("")
-    session_properties = ("counts", "rejected", "sync_message")
+    last_sync = StringProperty("")
+    session_properties = ("counts", "rejected", "sync_message", "last_sync")
 
     def enter(self, **_: Any) -> None:
         self.load()
+        # The share may be a slow network mount: read its status file off the UI thread.
+        self.app.lib.submit(lambda lib: self.read_status(), lambda text: setattr(self, "last_sync", text),
+                            channel="admin_status")
+
+    def read_status(self) -> str:
+        """The sync daemon's status file on the share (SHARE/.kiosk-status/<terminal-id>.json)."""
+        import json
+        from pathlib import Path
+
+        cfg = self.app.kconfig
+        path = Path(cfg["share.path"]) / cfg["sync.status_dir"] / f"{cfg['terminal.id']}.json"
+        try:
+            status = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return self.app.t("admin_last_sync_unknown")
+        when = str(status.get("last_sync_at") or "").replace("T", " ")[:19]
+        if not when:
+            return self.app.t("admin_last_sync_unknown")
+        ok = self.app.t("admin_last_sync_ok" if status.get("last_sync_ok") else "admin_last_sync_failed")
+        return self.app.t("admin_last_sync", when=when, result=ok)
 
     def load(self) -> None:
         def fetch(library: Any) -> tuple[dict[str, int], list[Any]]:

@@ -249,6 +249,8 @@ class SearchScreen(KScreen):
     def _got_candidates(self, words: list[str]) -> None:
         if self.letters:
             self.candidates = list(words)
+            if not words:
+                self.on_candidates()  # say there is nothing to choose yet
 
     def choose_candidate(self, word: str) -> None:
         self.app.mark_session()
