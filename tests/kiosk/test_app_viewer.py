@@ -122,3 +122,22 @@ def test_print_asks_with_page_count_and_reports_failure(app):
     finally:
         viewer._close_dialog()
         app.kconfig = stored
+
+
+def test_pinch_zooms_as_a_second_way(app):
+    viewer = open_pdf(app)
+    width = viewer.page_texture.width
+    area = viewer.ids.page_area
+    x, y = area.to_window(*area.center)
+    a, b = UnitTestTouch(x - 60, y), UnitTestTouch(x + 60, y)
+    a.touch_down()
+    b.touch_down()
+    step(1)
+    for d in (100, 160, 220):
+        b.touch_move(x + d, y)
+        a.touch_move(x - d, y)
+        step(1)
+    b.touch_up()
+    a.touch_up()
+    wait_for(lambda: viewer.zoom_index > 0 and viewer.page_texture.width > width * 1.3, what="pinch zoom")
+    assert viewer.page == 1, "a pinch is not a swipe"
