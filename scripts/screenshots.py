@@ -187,7 +187,8 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     yield from until(searched)
     shoot("results-validity")
     app.idle.last_activity -= app.idle.idle_timeout_s + 1
-    yield 0.6
+    yield from until(lambda: app._countdown is not None and app._countdown._anim_alpha >= 1)
+    yield 0.5
     shoot("countdown")
     app.continue_reading()
     app.reset_session()
