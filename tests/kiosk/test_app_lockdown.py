@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import find_button, step, tap, texts, wait_for
 from kivy.core.window import Window
@@ -31,9 +33,14 @@ def test_escape_close_and_shortcuts_do_nothing(app):
 
 
 @pytest.fixture
-def pin_config(app):
+def pin_config(app, tmp_path):
     stored = app.kconfig
-    app.kconfig = stored.with_overrides({"app.admin_pin_hash": hash_pin("2580", iterations=1000)})
+    status = tmp_path / ".kiosk-status"
+    status.mkdir()
+    (status / "t-admin.json").write_text(json.dumps({"schema": 1, "last_sync_at": "2025-03-01T08:30:00Z",
+                                                    "last_sync_ok": True}), encoding="utf-8")
+    app.kconfig = stored.with_overrides({"app.admin_pin_hash": hash_pin("2580", iterations=1000),
+                                         "share.path": str(tmp_path), "terminal.id": "t-admin"})
     yield "2580"
     app.kconfig = stored
 
@@ -62,6 +69,8 @@ def test_hidden_corner_gesture_and_pin_open_admin(app, pin_config):
     shown = texts(admin)
     assert admin.counts_text(admin.counts) in shown
     assert app.t("admin_exit") in shown and app.t("admin_sync_now") in shown
+    wait_for(lambda: admin.last_sync, what="last sync")
+    assert admin.last_sync == app.t("admin_last_sync", when="2025-03-01 08:30:00", result=app.t("admin_last_sync_ok"))
 
 
 def test_no_pin_configured_means_no_admin(app):
