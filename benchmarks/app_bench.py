@@ -126,7 +126,7 @@ def child(mode: str, library: Path, rounds: int) -> None:
     app.run()
 
 
-def until(cond: Callable[[], object], timeout: float = 60.0, what: str = "") -> Iterator[float]:
+def until(cond: Callable[[], object], timeout: float = 300.0, what: str = "") -> Iterator[float]:
     deadline = time.perf_counter() + timeout
     while not cond():
         if time.perf_counter() > deadline:
@@ -151,15 +151,16 @@ def cold(app, flips, after_flip, results, rounds) -> Iterator[float]:
 
 def candidate(app, flips, after_flip, results, rounds) -> Iterator[float]:
     search = app.sm.get_screen("search")
-    yield from until(lambda: app.library_ready)
+    yield from until(lambda: app.library_ready, what="library")
     app.open_search()
-    yield from until(lambda: search.total >= 0 and not search.searching)
     words: list[tuple[str, str]] = []
     for letters in ("tz", "gl", "zf", "jy", "hj", "js", "gh", "aq", "sh", "fw", "gg", "jt", "cz", "ws", "ny",
                     "zc", "xx", "bz", "jg", "fz", "ld", "cs", "qy", "zd", "sc", "yl", "jj", "wh", "ty", "gz"):
         search.letters = letters
         search._ask_candidates()
-        yield from until(lambda: search.candidates, 10)
+        deadline = time.perf_counter() + 10
+        while not search.candidates and time.perf_counter() < deadline:
+            yield 0.01
         if search.candidates:
             words.append((letters, search.candidates[0]))
         search.letters, search.candidates = "", []
@@ -171,7 +172,8 @@ def candidate(app, flips, after_flip, results, rounds) -> Iterator[float]:
         app.reset_session()
         app.open_search()
         search.letters = letters
-        yield 0.05
+        yield from until(lambda: not search.searching, what="idle search screen")
+        yield 0.2
         done: list[float] = []
         original = search._on_results
 
@@ -183,7 +185,7 @@ def candidate(app, flips, after_flip, results, rounds) -> Iterator[float]:
         search._on_results = hook
         t = time.perf_counter()
         search.choose_candidate(word)  # what a tap on the candidate runs
-        yield from until(lambda done=done: done and after_flip(done[0]))
+        yield from until(lambda done=done: done and after_flip(done[0]), what=f"results drawn for {word} ({len(done)} answers, {len(flips)} frames)")
         times.append((after_flip(done[0]) - t) * 1000)
         applied.append((done[0] - t) * 1000)
         del search._on_results

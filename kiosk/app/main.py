@@ -248,7 +248,7 @@ class KioskApp(App):
 
     def reset_session(self) -> None:
         """Forget the visitor: every screen's state, history, text size; back to Home."""
-        for channel in ("search", "candidates", "page", "viewer", "browse", "gazette", "related", "qr"):
+        for channel in ("search", "facets", "candidates", "page", "viewer", "browse", "gazette", "related", "qr"):
             self.lib.invalidate(channel)
             self.render.invalidate(channel)
         for screen in self.sm.screens:

@@ -189,7 +189,7 @@ def open_screen_with(app: Any, name: str) -> None:
     if name == "home":
         app.go_home()
     elif name == "search":
-        app.open_search(query="", keyboard=True)
+        app.open_search(query="养老", keyboard=True)
         search = app.sm.get_screen("search")
         wait_for(lambda: search.total >= 0 and not search.searching, what="search")
     elif name == "browse":

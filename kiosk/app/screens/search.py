@@ -105,7 +105,8 @@ class SearchScreen(KScreen):
         self.keyboard_visible = keyboard
         self.cards, self.total, self.suggestions, self.corrected = [], -1, [], ""
         self._count_next = bool(query)
-        self.run_search()
+        if query or self.filters or not keyboard:
+            self.run_search()  # an empty field with the keyboard up waits for the first key
 
     def snapshot(self) -> dict[str, Any]:
         return {"query": self.query, "keyboard": self.keyboard_visible, "filters": dict(self.filters),
@@ -279,12 +280,18 @@ class SearchScreen(KScreen):
         self.searching = True
 
         def search(library: Any) -> SearchResult:
-            return library.search(query, filters, limit=limit, offset=offset, sort=sort)
+            # First the hits (fast); the filter counts come in a second job.
+            return library.search(query, filters, limit=limit, offset=offset, sort=sort, with_facets=False)
 
         def done(result: SearchResult) -> None:
             self._on_results(result, more=more, counted=count, query=query)
 
+        def facets(library: Any) -> dict[str, dict[str, int]]:
+            return library.search(query, filters, limit=1, with_facets=True).facets
+
         self.app.lib.submit(search, done, channel="search", on_error=self._on_error)
+        if not more:
+            self.app.lib.submit(facets, self._on_facets, channel="facets")
 
     def _on_error(self, exc: BaseException) -> None:
         self.searching = False
@@ -298,7 +305,6 @@ class SearchScreen(KScreen):
         self.has_more = len(self.cards) < result.total
         self.corrected = result.corrected_query or ""
         self.suggestions = list(result.suggestions or []) if result.total == 0 else []
-        self.facets = {k: dict(v) for k, v in (result.facets or {}).items()}
         terms: list[str] = []
         for hit in result.hits:
             terms.extend(t for t in hit.matched_terms if t not in terms)
@@ -309,6 +315,9 @@ class SearchScreen(KScreen):
             self.app.count("search", word=query)
             if result.total == 0:
                 self.app.count("search_no_result", word=query)
+
+    def _on_facets(self, facets: dict[str, dict[str, int]]) -> None:
+        self.facets = {k: dict(v) for k, v in (facets or {}).items()}
 
     def load_more(self) -> None:
         self.run_search(more=True)
