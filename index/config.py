@@ -103,6 +103,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("app.request_place", "区档案馆一楼 政府信息公开申请受理窗口", "Where to ask for a document (信息公开申请)."),
     Setting("app.request_hours", "工作日 9:00-12:00, 13:30-17:00", "When the request window is open."),
     Setting("app.request_phone", "0631-0000000", "Phone number for information-disclosure requests."),
+    Setting("app.refresh_interval_s", 1.0, "How often the app looks for documents the sync added or withdrew, seconds.", _positive, "> 0"),
+    Setting("app.search_debounce_s", 0.12, "Pause after a key before the app searches (typing bursts are coalesced), seconds.", _non_negative, ">= 0"),
+    Setting("app.admin_corner_taps", 5, "Taps in the top-right corner, within 3 seconds, that open the admin PIN pad.", _positive, "> 0"),
     # -- statistics and fleet
     Setting("stats.flush_interval_s", 60.0, "Anonymous usage counts are written to disk at least this often, seconds.", _positive, "> 0"),
     Setting("fleet.stale_after_s", 3600.0, "A terminal that has not reported for this long is flagged.", _positive, "> 0"),

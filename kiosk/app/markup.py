@@ -1,0 +1,49 @@
+"""Core text -> Kivy markup: escaping, <mark> highlights, search words in page text."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from kivy.utils import escape_markup
+
+MARK_OPEN = "[b][color=#7a2e00]"
+MARK_CLOSE = "[/color][/b]"
+_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+def snippet_markup(snippet: str) -> str:
+    """``a <mark>b</mark> c`` -> Kivy markup with ``b`` bold and dark orange; everything else escaped."""
+    out: list[str] = []
+    pos = 0
+    for m in _MARK_RE.finditer(snippet):
+        out.append(escape_markup(_strip_tags(snippet[pos:m.start()])))
+        out.append(MARK_OPEN + escape_markup(_strip_tags(m.group(1))) + MARK_CLOSE)
+        pos = m.end()
+    out.append(escape_markup(_strip_tags(snippet[pos:])))
+    return "".join(out)
+
+
+def _strip_tags(text: str) -> str:
+    """Drop tags, then turn entities (``&gt;``) back into characters."""
+    return html.unescape(re.sub(r"</?[a-zA-Z][^>]*>", "", text))
+
+
+def mark_terms(text: str, terms: list[str]) -> str:
+    """Escape ``text`` and mark every occurrence of any of ``terms`` (longest first)."""
+    words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return escape_markup(text)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(escape_markup(text[pos:m.start()]))
+        out.append(MARK_OPEN + escape_markup(m.group(0)) + MARK_CLOSE)
+        pos = m.end()
+    out.append(escape_markup(text[pos:]))
+    return "".join(out)
+
+
+def plain(snippet: str) -> str:
+    return _strip_tags(snippet)

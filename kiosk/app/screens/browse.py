@@ -1,0 +1,54 @@
+"""Browsing without typing: by topic, by issuer, by year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import ListProperty, StringProperty
+
+from kiosk.app.screens.base import KScreen
+
+TITLES = {"topic": "browse_topic", "issuer": "browse_issuer", "year": "browse_year"}
+
+
+class BrowseScreen(KScreen):
+    facet = StringProperty("topic")
+    options = ListProperty()
+    session_properties = ("facet", "options")
+
+    def enter(self, facet: str = "topic", **_: Any) -> None:
+        self.facet = facet
+        self.options = []
+        self.load()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"facet": self.facet}
+
+    def on_library_changed(self) -> None:
+        if self.options:
+            self.load()
+
+    def load(self) -> None:
+        facet = self.facet
+        self.app.lib.submit(lambda lib: lib.facets(None).get(facet, {}), self._loaded, channel="browse")
+
+    def _loaded(self, counts: dict[Any, int]) -> None:
+        if self.facet == "year":
+            items = sorted(counts.items(), key=lambda kv: str(kv[0]), reverse=True)
+        else:
+            items = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+        label = (lambda v: self.app.t("year_label", year=v)) if self.facet == "year" else str
+        self.options = [
+            {"text": f"{label(v)}    {self.app.t('count_suffix', count=n)}", "value": str(v),
+             "handler_name": "choose", "screen_name": "browse"}
+            for v, n in items if n > 0
+        ]
+
+    def title_text(self, facet: str) -> str:
+        return self.app.t(TITLES.get(facet, "browse_topic"))
+
+    def choose(self, value: str) -> None:
+        self.app.open_search(keyboard=False, **{self.facet: value})
+
+
+SCREEN_CLASS = BrowseScreen

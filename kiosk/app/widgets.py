@@ -1,0 +1,136 @@
+"""Shared widgets (layout and looks in widgets.kv)."""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+from kivy.uix.recycleview import RecycleView
+
+from kiosk.app import theme
+
+
+class BgBox(BoxLayout):
+    """A box with a flat background colour (``bg_color`` is also what contrast is measured against)."""
+
+    bg_color = ColorProperty(theme.PAGE)
+
+
+class KLabel(Label):
+    """Text on a background: wraps to its width, grows to its text's height when ``auto_height``."""
+
+    auto_height = BooleanProperty(True)
+    role = StringProperty("body")  # text size: small / body / title / big (see KioskApp.font_for)
+    scale = NumericProperty(1.0)
+    wrap = BooleanProperty(True)  # False: one line, the label's texture decides its size
+
+
+class KButton(Button):
+    """A flat button with a big touch target (height from the theme in widgets.kv)."""
+
+    bg_color = ColorProperty(theme.PRIMARY)
+    down_color = ColorProperty(theme.PRIMARY_DOWN)
+    min_height = NumericProperty(72)  # dp, set in widgets.kv
+    wrap = BooleanProperty(True)  # wrap text to the button's width (False: the button grows with its text)
+    collapsed = BooleanProperty(False)  # hidden: no height, no touches
+    role = StringProperty("body")
+    scale = NumericProperty(1.0)
+
+
+class LightButton(KButton):
+    pass
+
+
+class Chip(KButton):
+    active = BooleanProperty(False)
+
+
+class KeyButton(KButton):
+    """One key of the on-screen keyboard; ``value`` is what it types (or an action name)."""
+
+    value = StringProperty("")
+    action = StringProperty("")
+
+
+class NavBar(BgBox):
+    """返回 and 首页 on every screen, a title, and the large-text switch."""
+
+    title = StringProperty("")
+    show_back = BooleanProperty(True)
+
+
+class ResultCard(ButtonBehavior, BgBox):
+    """One search result; ``doc_id``/``page`` say what opens when it is tapped."""
+
+    hit_id = StringProperty("")
+    doc_id = StringProperty("")
+    page = NumericProperty(1)
+    title_markup = StringProperty("")
+    meta_text = StringProperty("")
+    snippet_markup = StringProperty("")
+    validity = StringProperty("")
+    badge_text = StringProperty("")
+    badge_color = ColorProperty(theme.VALID)
+    replaced_text = StringProperty("")
+
+    def on_release(self) -> None:
+        App.get_running_app().open_document(self.doc_id, page=int(self.page))
+
+
+class ResultList(RecycleView):
+    pass
+
+
+class ChoiceList(RecycleView):
+    pass
+
+
+class ChoiceButton(LightButton):
+    """A button in a RecycleView that calls ``handler(value)`` of its list."""
+
+    value = StringProperty("")
+    handler_name = StringProperty("")
+    screen_name = StringProperty("")
+
+    def on_release(self) -> None:
+        app = App.get_running_app()
+        screen = app.sm.get_screen(self.screen_name)
+        getattr(screen, self.handler_name)(self.value)
+
+
+class Dialog(ModalView):
+    """A modal with a message and up to two big buttons."""
+
+    message = StringProperty("")
+    yes_text = StringProperty("")
+    no_text = StringProperty("")
+    bg_color = ColorProperty(theme.WHITE)
+    on_yes = None
+
+    def yes(self) -> None:
+        self.dismiss()
+        if self.on_yes:
+            self.on_yes()
+
+
+class CountdownView(ModalView):
+    seconds = NumericProperty(0)
+    bg_color = ColorProperty(theme.WHITE)
+
+
+class ChooserView(ModalView):
+    """Big list of options for one filter (年份, 发布机构 ...)."""
+
+    title = StringProperty("")
+    options = ListProperty()
+    bg_color = ColorProperty(theme.WHITE)

@@ -1,0 +1,143 @@
+"""The viewer: page images, turning by button and swipe, zoom, text mode, marks, QR, print."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import find_button, first_pdf, library_call, step, tap, wait_for
+from kivy.tests.common import UnitTestTouch
+
+
+def open_pdf(app, page=1, terms=None):
+    app.show("viewer", doc_id=first_pdf(app), page=page, terms=terms or [])
+    viewer = app.sm.get_screen("viewer")
+    wait_for(lambda: viewer.page_texture is not None, what="page image")
+    step(3)
+    return viewer
+
+
+def test_pdf_page_is_an_image_at_screen_resolution_with_marks(app):
+    viewer = open_pdf(app, page=3, terms=["养老"])
+    area = viewer.ids.page_scroll
+    w, h = viewer.page_texture.size
+    assert abs(h - area.height) <= 2 or abs(w - area.width) <= 2, "page fits the screen area"
+    assert viewer.page_marks, "the search word is marked on the page"
+    assert viewer.ids.page_image.canvas.after.length() > 0
+
+
+def test_turn_by_buttons_and_by_swipe(app):
+    viewer = open_pdf(app)
+    assert viewer.page == 1 and viewer.page_count >= 3
+    first = viewer.page_texture
+    tap(find_button(viewer, app.t("viewer_next")))
+    assert viewer.page == 2
+    wait_for(lambda: viewer.page_texture is not first, what="page 2 drawn")
+    area = viewer.ids.page_area
+    x, y = area.to_window(*area.center)
+    t = UnitTestTouch(x + 200, y)
+    t.touch_down()
+    step(1)
+    t.touch_move(x - 50, y + 5)
+    t.touch_move(x - 250, y + 10)
+    t.touch_up()
+    step(3)
+    assert viewer.page == 3, "a swipe to the left turns to the next page"
+    tap(find_button(viewer, app.t("viewer_prev")))
+    assert viewer.page == 2
+
+
+def test_zoom_buttons(app):
+    viewer = open_pdf(app)
+    width = viewer.page_texture.width
+    tap(find_button(viewer, app.t("viewer_zoom_in")))
+    wait_for(lambda: viewer.page_texture.width > width * 1.3, what="zoomed page")
+    tap(find_button(viewer, app.t("viewer_zoom_out")))
+    wait_for(lambda: abs(viewer.page_texture.width - width) < 4, what="back to fit")
+
+
+def test_text_mode_with_size_buttons_for_every_format(app):
+    viewer = open_pdf(app, terms=["公报"])
+    tap(find_button(viewer, app.t("viewer_text_mode")))
+    assert viewer.text_mode and "公报" in viewer.text_markup and "[b]" in viewer.text_markup
+    size = viewer.ids.text_label.font_size
+    tap(find_button(viewer, app.t("viewer_text_larger")))
+    assert viewer.ids.text_label.font_size > size
+    tap(find_button(viewer, app.t("viewer_text_smaller")))
+    assert viewer.ids.text_label.font_size == size
+    # A TXT document opens in text mode.
+    hits = library_call(app, lambda lib: lib.search("家庭医生").hits)
+    app.show("viewer", doc_id=hits[0].doc_id)
+    wait_for(lambda: viewer.title and not viewer.loading, what="txt document")
+    assert viewer.text_mode and "家庭医生" in viewer.text_markup
+    assert viewer.related_cards, "related documents are offered"
+
+
+def test_qr_code_of_the_public_page(app):
+    open_pdf(app)
+    viewer = app.sm.get_screen("viewer")
+    tap(find_button(viewer, app.t("viewer_qr")))
+    qr = app.sm.get_screen("qr")
+    assert app.sm.current == "qr"
+    wait_for(lambda: qr.qr_texture is not None or qr.message, what="qr")
+    # A law without url and 文号: no code, a sentence saying what to do.
+    law = library_call(app, lambda lib: lib.search("政府信息公开条例").hits[0].doc_id)
+    app.show("qr", doc_id=law)
+    wait_for(lambda: qr.doc_id == law and (qr.qr_texture is not None or qr.message), what="qr for law")
+    assert qr.qr_texture is None and qr.message == app.t("qr_no_url")
+    hits = library_call(app, lambda lib: lib.search("区政办发〔2023〕5号").hits)
+    app.show("qr", doc_id=hits[0].doc_id)
+    wait_for(lambda: qr.qr_texture is not None, what="qr code")
+    assert qr.url.startswith("https://xxgk.example.gov.cn/doc/")
+    assert qr.qr_texture.width >= 300
+    previous = app.history[-1][0]
+    tap(find_button(qr, app.t("back")))
+    assert app.sm.current == previous
+
+
+def test_no_print_button_without_printer(app):
+    viewer = open_pdf(app)
+    assert not app.kconfig["app.printer"]
+    with pytest.raises(AssertionError):
+        find_button(viewer, app.t("viewer_print"))
+
+
+@pytest.mark.skipif(shutil.which("lp") is None, reason="cups-client (lp) is not installed")
+def test_print_asks_with_page_count_and_reports_failure(app):
+    stored = app.kconfig
+    app.kconfig = stored.with_overrides({"app.printer": "no-such-printer"})
+    try:
+        viewer = open_pdf(app)
+        step(3)
+        tap(find_button(viewer, app.t("viewer_print")))
+        dialog = viewer._dialog
+        assert dialog is not None
+        assert dialog.message == app.t("print_confirm", title=viewer.title, pages=viewer.page_count)
+        step(3)
+        tap(find_button(dialog, app.t("print_yes")))
+        # The real lp runs; this machine has no CUPS printer, so the visitor is told it failed.
+        wait_for(lambda: viewer._dialog is not None and viewer._dialog.message in
+                 (app.t("print_failed"), app.t("print_sent")), timeout=40, what="print result")
+        assert viewer._dialog.message == app.t("print_failed")
+    finally:
+        viewer._close_dialog()
+        app.kconfig = stored
+
+
+def test_pinch_zooms_as_a_second_way(app):
+    viewer = open_pdf(app)
+    width = viewer.page_texture.width
+    area = viewer.ids.page_area
+    x, y = area.to_window(*area.center)
+    a, b = UnitTestTouch(x - 60, y), UnitTestTouch(x + 60, y)
+    a.touch_down()
+    b.touch_down()
+    step(1)
+    for d in (100, 160, 220):
+        b.touch_move(x + d, y)
+        a.touch_move(x - d, y)
+        step(1)
+    b.touch_up()
+    a.touch_up()
+    wait_for(lambda: viewer.zoom_index > 0 and viewer.page_texture.width > width * 1.3, what="pinch zoom")
+    assert viewer.page == 1, "a pinch is not a swipe"
