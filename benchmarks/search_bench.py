@@ -153,15 +153,19 @@ def visibility(root: Path) -> float:
 
     config = parse_config("").with_overrides({"review.required": False})
     docs = list(generate(10, seed=99))
+    run = time.strftime("%H%M%S")
     for n, d in enumerate(docs):
-        d["path"] = f"新增/{n}.txt"
+        d["path"] = f"新增/{run}/{n}.txt"  # new paths on every run, also with --reuse
         d["title"] = f"新增测试文件第{n}号"
     reader = Library.open(root, config)
     before = reader.search("新增测试文件", with_facets=False).total
     with Library.open(root, config, writable=True) as lib:
         t0 = time.perf_counter()
         add_docs(lib, docs)
-    while reader.search("新增测试文件", with_facets=False).total < before + 10:
+    deadline = time.perf_counter() + 60
+    while reader.search("新增测试文件", with_facets=True).total < before + 10:
+        if time.perf_counter() > t0 + 60 or time.perf_counter() > deadline:
+            return float("nan")
         reader.refresh()
     took = time.perf_counter() - t0
     reader.close()
