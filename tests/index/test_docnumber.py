@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
@@ -24,24 +23,6 @@ from index.docnumber import (
 REPO = Path(__file__).resolve().parents[2]
 # Floor reached on ../shared/corpus/doc-numbers/doc_numbers.csv (measured: 38003 of 38003).
 DOC_NUMBER_SHARE_FLOOR = 0.995
-
-
-def _find_shared_corpus() -> Path | None:
-    env = os.environ.get("KIOSK_SHARED_CORPUS")
-    if env:
-        return Path(env) if Path(env).is_dir() else None
-    for parent in REPO.parents:
-        if (parent / "shared" / "corpus").is_dir():
-            return parent / "shared" / "corpus"
-    return None
-
-
-@pytest.fixture(scope="module")
-def shared_corpus() -> Path:
-    corpus = _find_shared_corpus()
-    if corpus is None:
-        pytest.skip("../shared/corpus (real government texts) is not present beside the checkout")
-    return corpus
 
 
 WEIHAI = DocNumber(code="威环政发", year=2012, seq=15, canonical="威环政发〔2012〕15号")

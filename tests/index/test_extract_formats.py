@@ -34,12 +34,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _find_shared() -> Path:
-    """../shared next to the checkout (a worktree sits one folder deeper than /work/main)."""
-    for folder in REPO.parents:
-        if (folder / "shared" / "corpus").is_dir():
-            return folder / "shared"
-    return REPO.parent / "shared"
 LIMITS = ExtractLimits(timeout_s=30.0)
 
 
@@ -49,14 +43,6 @@ def pool() -> Iterator[ExtractorPool]:
     with ExtractorPool(1) as p:
         yield p
     assert set(child_pids()) - before == set(), "extraction workers left running"
-
-
-@pytest.fixture
-def shared_corpus() -> Path:
-    root = _find_shared() / "corpus"
-    if not root.is_dir():
-        pytest.skip(f"../shared/corpus is absent ({root}); the real-document checks need it")
-    return root
 
 
 def squash(text: str) -> str:

@@ -30,24 +30,6 @@ from index.models import DocumentMeta, Extracted
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _find_shared_corpus() -> Path | None:
-    env = os.environ.get("KIOSK_SHARED_CORPUS")
-    if env:
-        return Path(env) if Path(env).is_dir() else None
-    for parent in REPO.parents:
-        if (parent / "shared" / "corpus").is_dir():
-            return parent / "shared" / "corpus"
-    return None
-
-
-@pytest.fixture(scope="module")
-def shared_corpus() -> Path:
-    corpus = _find_shared_corpus()
-    if corpus is None:
-        pytest.skip("../shared/corpus (real government texts) is not present beside the checkout")
-    return corpus
-
-
 @pytest.fixture(scope="module")
 def config() -> Any:
     return load_config(None)
