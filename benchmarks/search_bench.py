@@ -162,9 +162,8 @@ def visibility(root: Path) -> float:
     with Library.open(root, config, writable=True) as lib:
         t0 = time.perf_counter()
         add_docs(lib, docs)
-    deadline = time.perf_counter() + 60
     while reader.search("新增测试文件", with_facets=True).total < before + 10:
-        if time.perf_counter() > t0 + 60 or time.perf_counter() > deadline:
+        if time.perf_counter() > t0 + 60:  # never seen: report it rather than hang
             return float("nan")
         reader.refresh()
     took = time.perf_counter() - t0
