@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ofd_writer import OfdLine, OfdPage, OfdText, write_ofd  # noqa: E402
+from ofd_writer import OfdLine, OfdPage, OfdText, write_ofd
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO = REPO_ROOT / "assets" / "demo"
@@ -212,20 +212,11 @@ def cn_date(iso: str) -> str:
     return "".join(_CN_DIGITS[int(c)] for c in str(y)) + f"年{_cn_number(m)}月{_cn_number(d)}日"
 
 
-def arabic_date(iso: str) -> str:
-    y, m, d = (int(p) for p in iso.split("-"))
-    return f"{y}年{m}月{d}日"
-
-
 def stem_date(stem: str) -> str:
     m = re.search(r"\((\d{4}-\d{2}-\d{2})\)$", stem)
     if not m:
         raise ValueError(f"no date in {stem}")
     return m.group(1)
-
-
-def stem_title(stem: str) -> str:
-    return re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", stem)
 
 
 def parse_lawref(path: Path, issuer: str) -> Doc:
@@ -302,7 +293,9 @@ class Fonts:
 
         self.chars = chars
         text = "".join(sorted(chars))
-        font = TTFont(str(FONT_OTF), recalcTimestamp=False)
+        # No bounding-box recalculation while cutting and saving CFF (it draws every glyph);
+        # it is switched back on for the TrueType save below, where glyf needs it.
+        font = TTFont(str(FONT_OTF), recalcTimestamp=False, recalcBBoxes=False)
         missing = sorted(c for c in chars if ord(c) not in font.getBestCmap() and not c.isspace())
         if missing:
             raise SystemExit(f"characters missing from {FONT_OTF.name}: {''.join(missing)!r}")
@@ -341,6 +334,7 @@ class Fonts:
         font["head"].glyphDataFormat = 0
         font.sfntVersion = "\0\1\0\0"
         ttf = workdir / "demo-cjk.ttf"
+        font.recalcBBoxes = True
         font.save(str(ttf))
         pdfmetrics.registerFont(RLTTFont("DemoCJK", str(ttf)))
         self._width = pdfmetrics.stringWidth
@@ -351,7 +345,7 @@ class Fonts:
         from fontTools import subset
         from fontTools.ttLib import TTFont
 
-        font = TTFont(io.BytesIO(self.otf_subset), recalcTimestamp=False)
+        font = TTFont(io.BytesIO(self.otf_subset), recalcTimestamp=False, recalcBBoxes=False)
         opts = subset.Options()
         opts.name_IDs = ["*"]
         opts.notdef_outline = True
@@ -513,7 +507,7 @@ def doc_blocks(doc: Doc) -> list[Block | Rule | PageBreak]:
         blocks.append(Rule())
     blocks.append(Block(doc.title, size=22, align="center", bold=True, leading=36, before=4))
     for ln in doc.preamble:
-        blocks.append(Block(ln, size=14, align="center", leading=22))
+        blocks.append(Block(ln, size=12, align="center", leading=19))
     if doc.preamble:
         blocks.append(Block("", size=8, leading=10))
     for kind, text in doc.body:
