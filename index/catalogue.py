@@ -1,0 +1,240 @@
+"""The SQLite catalogue of a library: the source of truth the index is derived from.
+
+Tables: ``documents`` (one row per document on the share, public or pending),
+``texts`` (extracted text per page, by content checksum, compressed), ``rejections``
+(files that did not make it, with their reason), ``vocab`` (the vocabulary of public
+documents with pinyin), ``index_todo`` (ids whose index entry must be brought in line
+with the catalogue: the journal that makes a crash between catalogue and index safe)
+and ``meta`` (key/value: generation counter, last sync…).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from index.models import STATE_PUBLIC, DocumentMeta, DocumentRecord, Rejection
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    source_path TEXT NOT NULL UNIQUE,
+    checksum TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    state TEXT NOT NULL,
+    format TEXT NOT NULL,
+    page_count INTEGER NOT NULL,
+    has_text INTEGER NOT NULL,
+    meta TEXT NOT NULL,
+    words TEXT NOT NULL DEFAULT '[]',
+    copy_path TEXT NOT NULL,
+    added_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_checksum ON documents(checksum);
+CREATE TABLE IF NOT EXISTS texts (
+    checksum TEXT PRIMARY KEY,
+    pages BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rejections (
+    source_path TEXT PRIMARY KEY,
+    reason TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    checksum TEXT NOT NULL DEFAULT '',
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS vocab (
+    word TEXT PRIMARY KEY,
+    df INTEGER NOT NULL,
+    full TEXT NOT NULL,
+    initials TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS index_todo (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_DOC_COLUMNS = "id, source_path, checksum, size, mtime, state, format, page_count, has_text, meta, copy_path, added_at, updated_at"
+
+
+def _row_to_record(row: sqlite3.Row | tuple[Any, ...]) -> DocumentRecord:
+    (id_, source_path, checksum, size, mtime, state, fmt, page_count, has_text, meta, copy_path, added, updated) = row
+    return DocumentRecord(
+        id=id_, source_path=source_path, checksum=checksum, size=size, mtime=mtime, state=state,
+        format=fmt, page_count=page_count, has_text=bool(has_text),
+        meta=DocumentMeta.from_dict(json.loads(meta)), copy_path=copy_path, added_at=added, updated_at=updated,
+    )
+
+
+class Catalogue:
+    """One connection to ``catalogue.sqlite``; use one per thread."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        if readonly:
+            self.conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, check_same_thread=False)
+        else:
+            self.conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.executescript(_SCHEMA)
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
+            self.conn.commit()
+        self.conn.execute("PRAGMA busy_timeout=30000")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Commit on success, roll back on error; bumps the generation counter readers watch."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+
+    # -- meta
+    def get_meta(self, key: str, default: str = "") -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.conn:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        return int(self.get_meta("generation", "0"))
+
+    # -- documents
+    def get(self, doc_id: str) -> DocumentRecord | None:
+        row = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return _row_to_record(row) if row else None
+
+    def by_path(self, source_path: str) -> DocumentRecord | None:
+        row = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE source_path = ?", (source_path,)).fetchone()
+        return _row_to_record(row) if row else None
+
+    def by_checksum(self, checksum: str) -> list[DocumentRecord]:
+        rows = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE checksum = ?", (checksum,)).fetchall()
+        return [_row_to_record(r) for r in rows]
+
+    def iter_documents(self, state: str | None = None) -> Iterator[DocumentRecord]:
+        if state is None:
+            cur = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY source_path")
+        else:
+            cur = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE state = ? ORDER BY source_path", (state,))
+        for row in cur:
+            yield _row_to_record(row)
+
+    def file_states(self) -> dict[str, tuple[int, float, str]]:
+        """source_path -> (size, mtime, checksum) for every document."""
+        return {p: (s, m, c) for p, s, m, c in self.conn.execute("SELECT source_path, size, mtime, checksum FROM documents")}
+
+    def ids(self, state: str | None = STATE_PUBLIC) -> set[str]:
+        if state is None:
+            return {r[0] for r in self.conn.execute("SELECT id FROM documents")}
+        return {r[0] for r in self.conn.execute("SELECT id FROM documents WHERE state = ?", (state,))}
+
+    def count(self, state: str | None = None) -> int:
+        if state is None:
+            return int(self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+        return int(self.conn.execute("SELECT COUNT(*) FROM documents WHERE state = ?", (state,)).fetchone()[0])
+
+    def referenced_copies(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT copy_path FROM documents")}
+
+    # Writes below run inside ``transaction()``.
+    def put(self, conn: sqlite3.Connection, rec: DocumentRecord, words: Iterable[str]) -> None:
+        old = conn.execute("SELECT state, words FROM documents WHERE id = ?", (rec.id,)).fetchone()
+        if old and old[0] == STATE_PUBLIC:
+            self._vocab_add(conn, json.loads(old[1]), -1)
+        conn.execute(
+            f"INSERT OR REPLACE INTO documents ({_DOC_COLUMNS}, words) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (rec.id, rec.source_path, rec.checksum, rec.size, rec.mtime, rec.state, rec.format, rec.page_count,
+             int(rec.has_text), json.dumps(rec.meta.to_dict(), ensure_ascii=False), rec.copy_path,
+             rec.added_at, rec.updated_at, json.dumps(sorted(words), ensure_ascii=False)),
+        )
+        if rec.state == STATE_PUBLIC:
+            self._vocab_add(conn, sorted(words), +1)
+        conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (rec.id,))
+        conn.execute("DELETE FROM rejections WHERE source_path = ?", (rec.source_path,))
+
+    def set_path(self, conn: sqlite3.Connection, doc_id: str, new_path: str, mtime: float) -> None:
+        conn.execute("UPDATE documents SET source_path = ?, mtime = ?, updated_at = ? WHERE id = ?",
+                     (new_path, mtime, time.time(), doc_id))
+        conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (doc_id,))
+
+    def delete(self, conn: sqlite3.Connection, doc_id: str) -> None:
+        old = conn.execute("SELECT state, words FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if old and old[0] == STATE_PUBLIC:
+            self._vocab_add(conn, json.loads(old[1]), -1)
+        conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (doc_id,))
+
+    def _vocab_add(self, conn: sqlite3.Connection, words: Iterable[str], delta: int) -> None:
+        from index.vocab import word_pinyin
+
+        for w in words:
+            cur = conn.execute("UPDATE vocab SET df = df + ? WHERE word = ?", (delta, w))
+            if cur.rowcount == 0 and delta > 0:
+                full, initials = word_pinyin(w)
+                conn.execute("INSERT INTO vocab VALUES (?, ?, ?, ?)", (w, delta, full, initials))
+        conn.execute("DELETE FROM vocab WHERE df <= 0")
+
+    def vocab_rows(self) -> list[tuple[str, int, str, str]]:
+        return list(self.conn.execute("SELECT word, df, full, initials FROM vocab"))
+
+    # -- texts
+    def put_text(self, conn: sqlite3.Connection, checksum: str, pages: list[str]) -> None:
+        blob = zlib.compress(json.dumps(pages, ensure_ascii=False).encode("utf-8"), 6)
+        conn.execute("INSERT OR REPLACE INTO texts VALUES (?, ?)", (checksum, blob))
+
+    def get_text(self, checksum: str) -> list[str]:
+        row = self.conn.execute("SELECT pages FROM texts WHERE checksum = ?", (checksum,)).fetchone()
+        if not row:
+            return []
+        pages: list[str] = json.loads(zlib.decompress(row[0]).decode("utf-8"))
+        return pages
+
+    def prune_texts(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM texts WHERE checksum NOT IN (SELECT checksum FROM documents)")
+
+    # -- rejections
+    def reject(self, conn: sqlite3.Connection, r: Rejection) -> None:
+        conn.execute("INSERT OR REPLACE INTO rejections VALUES (?,?,?,?,?,?,?)",
+                     (r.source_path, r.reason, r.detail, r.size, r.mtime, r.checksum, r.at or time.time()))
+
+    def rejection(self, source_path: str) -> Rejection | None:
+        row = self.conn.execute("SELECT * FROM rejections WHERE source_path = ?", (source_path,)).fetchone()
+        return Rejection(*row) if row else None
+
+    def rejections(self) -> list[Rejection]:
+        return [Rejection(*row) for row in self.conn.execute("SELECT * FROM rejections ORDER BY source_path")]
+
+    def clear_rejection(self, conn: sqlite3.Connection, source_path: str) -> None:
+        conn.execute("DELETE FROM rejections WHERE source_path = ?", (source_path,))
+
+    # -- the index journal
+    def todo(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM index_todo")]
+
+    def done(self, ids: Iterable[str]) -> None:
+        with self.conn:
+            self.conn.executemany("DELETE FROM index_todo WHERE id = ?", [(i,) for i in ids])

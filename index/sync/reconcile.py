@@ -1,0 +1,334 @@
+"""One pass that brings the library in line with the share (``kiosk sync --once``).
+
+New and changed files are copied, extracted and indexed; files gone from the share
+leave the library (when the removal guard allows); a file that moved (same content)
+only changes its path; a file whose size and mtime are unchanged is not touched, and
+a rejected file is retried only when it changes. The watching daemon calls the same
+``reconcile_once`` for its start-up pass and its rescans, and ``ingest`` for the
+files its watcher reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat as stat_mod
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from index.config import Config
+from index.errors import ExtractionError
+from index.library import FILES_DIR, Library
+from index.models import DocumentMeta, Extracted
+from index.sync.copy import SourceChanged, atomic_copy
+from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
+from index.sync.guard import RemovalGuard
+
+log = logging.getLogger("index.sync")
+
+
+@dataclass
+class ShareFile:
+    rel_path: str  # readable, forward slashes (GBK names decoded for display)
+    path: Path  # the real path to open
+    size: int
+    mtime: float
+    meta_sig: str  # changes when the sidecar or folder catalogue changes
+
+
+@dataclass
+class SyncSummary:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (path, reason key)
+    unchanged: int = 0
+    extracted: int = 0
+    held_removals: int = 0
+    hold_reason: str = ""  # message key when removals were held
+    hold_detail: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        from index.messages import t
+
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "moved": [{"from": a, "to": b} for a, b in self.moved],
+            "removed": self.removed,
+            "rejected": [{"path": p, "reason": r, "reason_text": t(f"reject.{r}")} for p, r in self.rejected],
+            "unchanged": self.unchanged,
+            "extracted": self.extracted,
+            "held_removals": self.held_removals,
+            "hold_reason": self.hold_reason,
+            "hold_detail": self.hold_detail,
+        }
+
+
+def display_rel(raw: bytes) -> str:
+    """A relative path from the share as readable text: UTF-8, else GBK (Windows shares)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", errors="replace")
+
+
+def _meta_sig(path: Path) -> str:
+    parts = []
+    for p in (path.with_name(path.name + ".json"), path.with_name("目录.xlsx"), path.with_name("catalog.csv")):
+        try:
+            parts.append(str(os.stat(p).st_mtime_ns))
+        except OSError:
+            parts.append("-")
+    return ":".join(parts)
+
+
+def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None) -> list[ShareFile]:
+    """Every candidate document under ``share``; symbolic links leading outside are not followed."""
+    root_b = os.fsencode(share)
+    real_root = os.path.realpath(root_b)
+    out: list[ShareFile] = []
+    for dirpath, dirnames, filenames in os.walk(root_b, followlinks=False):
+        dirnames.sort()
+        rel_dir = os.path.relpath(dirpath, root_b)
+        for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            rel = display_rel(os.path.normpath(os.path.join(rel_dir, name)))
+            if not is_candidate(rel):
+                continue
+            try:
+                st = os.lstat(full)
+                if stat_mod.S_ISLNK(st.st_mode):
+                    target = os.path.realpath(full)
+                    if not (target == real_root or target.startswith(real_root + b"/")):
+                        if on_outside_link:
+                            on_outside_link(rel)
+                        continue
+                    st = os.stat(full)
+                if not stat_mod.S_ISREG(st.st_mode):
+                    continue
+            except OSError:
+                continue
+            p = Path(os.fsdecode(full))
+            out.append(ShareFile(rel, p, st.st_size, st.st_mtime, _meta_sig(p)))
+    return out
+
+
+class Ingestor:
+    """Copy, extract, describe and record files; shared by the one-shot pass and the daemon."""
+
+    def __init__(self, share: Path, library: Library, config: Config) -> None:
+        from index.extract import ExtractLimits
+
+        self.share = share
+        self.lib = library
+        self.config = config
+        self.limits = ExtractLimits.from_config(config)
+        self.max_bytes = int(config["extract.max_file_mb"]) * 1024 * 1024
+
+    def _extract(self, path: Path) -> Extracted:
+        from index.extract import extract_file
+
+        return extract_file(path, self.limits)
+
+    def _describe(self, rel: str, extracted: Extracted) -> DocumentMeta:
+        from index.metadata import derive_metadata
+
+        meta = derive_metadata(rel, self.share, extracted, self.config)
+        return meta
+
+    def ingest(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str] | None = None) -> None:
+        """Take ``files`` (new or changed) into the library in batches. ``gone``: checksum -> path of
+        documents no longer on the share, so a moved file is recognised by its content."""
+        gone = dict(gone or {})
+        known = self.lib.catalogue.file_states()
+        batch_size = int(self.config["sync.batch_size"])
+        for start in range(0, len(files), batch_size):
+            self._ingest_batch(files[start : start + batch_size], summary, gone, known)
+
+    def _ingest_batch(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str],
+                      known: dict[str, tuple[int, float, str]]) -> None:
+        files_dir = self.lib.root / FILES_DIR
+        copies: list[tuple[ShareFile, Any]] = []
+        rejects: list[tuple[ShareFile, str, str, str]] = []
+        moves: list[tuple[str, ShareFile]] = []
+        for f in files:
+            if f.size > self.max_bytes:
+                rejects.append((f, "too_large", f"{f.size} bytes > extract.max_file_mb", ""))
+                continue
+            if f.path.suffix.lower() not in DOCUMENT_SUFFIXES:
+                rejects.append((f, "unsupported", f"suffix {f.path.suffix!r} is not a document format", ""))
+                continue
+            try:
+                c = atomic_copy(f.path, files_dir)
+            except SourceChanged as exc:
+                log.info("not taken yet, still changing: %s (%s)", f.rel_path, exc)
+                continue
+            except OSError as exc:
+                rejects.append((f, "unreadable", f"{exc.__class__.__name__}: {exc}", ""))
+                continue
+            if c.checksum in gone and f.rel_path not in known:
+                moves.append((gone.pop(c.checksum), f))
+                continue
+            old = known.get(f.rel_path)
+            if old and old[2] == c.checksum:
+                copies.append((f, ("meta-only", c)))
+                continue
+            copies.append((f, c))
+
+        # Extract on both cores: each extraction is a worker process anyway.
+        def work(item: tuple[ShareFile, Any]) -> tuple[ShareFile, Any, Any]:
+            f, c = item
+            if isinstance(c, tuple):  # unchanged content: reuse the stored text
+                return f, c[1], None
+            reuse = self._reuse(c.checksum)
+            if reuse is not None:
+                return f, c, reuse
+            try:
+                return f, c, self._extract(c.path)
+            except ExtractionError as exc:
+                return f, c, exc
+
+        with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+            done = list(pool.map(work, copies))
+
+        with self.lib.writer() as w:
+            for f, reason, detail, checksum in rejects:
+                w.reject(f.rel_path, reason, detail, f.size, f.mtime, checksum)
+                summary.rejected.append((f.rel_path, reason))
+                log.warning("rejected %s: %s (%s)", f.rel_path, reason, detail)
+            for old_path, f in moves:
+                rec = self.lib.catalogue.by_path(old_path)
+                meta = self._describe(f.rel_path, self._stored_extracted(rec)) if rec else None
+                w.move(old_path, f.rel_path, f.mtime, meta)
+                summary.moved.append((old_path, f.rel_path))
+                log.info("moved %s -> %s (no new extraction)", old_path, f.rel_path)
+            for f, c, result in done:
+                if isinstance(result, ExtractionError):
+                    w.reject(f.rel_path, result.reason, result.detail, f.size, f.mtime, c.checksum)
+                    summary.rejected.append((f.rel_path, result.reason))
+                    log.warning("rejected %s: %s (%s)", f.rel_path, result.reason, result.detail)
+                    continue
+                if result is None:  # same content, new mtime or metadata sources changed
+                    rec = self.lib.catalogue.by_path(f.rel_path)
+                    if rec is None:
+                        continue
+                    extracted = self._stored_extracted(rec)
+                    w.add_or_update(f.rel_path, c.path, c.checksum, f.size, f.mtime, extracted,
+                                    self._with_sig(self._describe(f.rel_path, extracted), f))
+                    summary.updated.append(f.rel_path)
+                    continue
+                existed = f.rel_path in known
+                extracted = result
+                summary.extracted += 1
+                w.add_or_update(f.rel_path, c.path, c.checksum, f.size, f.mtime, extracted,
+                                self._with_sig(self._describe(f.rel_path, extracted), f))
+                (summary.updated if existed else summary.added).append(f.rel_path)
+                log.info("%s %s", "updated" if existed else "added", f.rel_path)
+
+    @staticmethod
+    def _with_sig(meta: DocumentMeta, f: ShareFile) -> DocumentMeta:
+        meta.sources["_sig"] = f.meta_sig
+        return meta
+
+    def _reuse(self, checksum: str) -> Extracted | None:
+        """Text already extracted for identical content elsewhere in the library."""
+        for rec in self.lib.catalogue.by_checksum(checksum):
+            return self._stored_extracted(rec)
+        return None
+
+    def _stored_extracted(self, rec: Any) -> Extracted:
+        pages = self.lib.catalogue.get_text(rec.checksum)
+        return Extracted(pages=pages, page_count=rec.page_count, has_text=rec.has_text, format=rec.format)
+
+
+def reconcile_once(
+    share: Path,
+    library: Library,
+    config: Config,
+    *,
+    allow_mass_removal: bool = False,
+) -> SyncSummary:
+    """Bring ``library`` in line with ``share`` in one pass."""
+    share = Path(share)
+    summary = SyncSummary()
+    outside: list[str] = []
+    files = scan_share(share, outside.append) if share.is_dir() else []
+    cat = library.catalogue
+    known = cat.file_states()
+    rejected = {r.source_path: r for r in cat.rejections()}
+    sigs = {r.source_path: r.meta.sources.get("_sig", "") for r in cat.iter_documents()}
+
+    todo: list[ShareFile] = []
+    seen: set[str] = set()
+    for f in files:
+        seen.add(f.rel_path)
+        k = known.get(f.rel_path)
+        if k and k[0] == f.size and k[1] == f.mtime and sigs.get(f.rel_path, "") == f.meta_sig:
+            summary.unchanged += 1
+            continue
+        r = rejected.get(f.rel_path)
+        if r and r.size == f.size and r.mtime == f.mtime:
+            summary.unchanged += 1  # retried only when it changes
+            continue
+        todo.append(f)
+
+    missing = [p for p in known if p not in seen]
+    gone = {known[p][2]: p for p in missing}
+    ingestor = Ingestor(share, library, config)
+    ingestor.ingest(todo, summary, gone)
+    moved_from = {a for a, _ in summary.moved}
+    to_remove = [p for p in missing if p not in moved_from]
+
+    stale_rejections = [p for p in rejected if p not in seen and p not in outside]
+    new_outside = [rel for rel in outside if rel not in rejected]
+    if new_outside or stale_rejections:
+        with library.writer() as w:
+            for rel in new_outside:
+                w.reject(rel, "symlink_outside", "symbolic link leads outside the share", 0, 0.0)
+                summary.rejected.append((rel, "symlink_outside"))
+            for p in stale_rejections:
+                w.cat.clear_rejection(w.conn, p)
+
+    if to_remove:
+        cfg = config.with_overrides({"sync.allow_mass_removal": True}) if allow_mass_removal else config
+        decision = RemovalGuard.check(share, len(to_remove), cat.count(), cfg)
+        if decision.allowed:
+            with library.writer() as w:
+                for p in to_remove:
+                    w.remove(p)
+                    summary.removed.append(p)
+                    log.info("removed %s (gone from the share)", p)
+        else:
+            summary.held_removals = len(to_remove)
+            summary.hold_reason = decision.reason_key
+            summary.hold_detail = decision.detail
+            log.warning("removals held: %s", decision.detail)
+
+    if summary.added or summary.updated or summary.removed or summary.moved:
+        apply_families(library, config)
+    return summary
+
+
+def apply_families(library: Library, config: Config) -> int:
+    """Older versions of one document become 已修订 and point to the newest."""
+    from index.metadata import assign_families
+
+    recs = list(library.catalogue.iter_documents())
+    changes = assign_families([(r.id, r.meta) for r in recs])
+    by_id = {r.id: r for r in recs}
+    n = 0
+    with library.writer() as w:
+        for doc_id, (validity, replaced_by) in changes.items():
+            rec = by_id.get(doc_id)
+            if rec is None or (rec.meta.validity, rec.meta.replaced_by) == (validity, replaced_by):
+                continue
+            rec.meta.validity, rec.meta.replaced_by = validity, replaced_by
+            rec.meta.sources["validity"] = "family"
+            w.update_meta(doc_id, rec.meta)
+            n += 1
+    return n
