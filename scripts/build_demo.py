@@ -376,6 +376,7 @@ class Fonts:
 PAGE_W, PAGE_H = 595.28, 841.89  # A4 in points
 MARGIN_T, MARGIN_B, MARGIN_L, MARGIN_R = 104.9, 99.2, 79.4, 73.7  # GB/T 9704 (37/35/28/26 mm)
 BODY = 16.0  # 三号
+TOC_SIZE = 14.0  # 四号, contents entries
 LEADING = 28.0
 
 _NO_LINE_START = set("，。、；：？！）》」』”’…%,.;:!?)]】〕")
@@ -955,9 +956,11 @@ class Builder:
                 toc_blocks.append(Block(section, bold=True, indent=0, before=8))
                 last_section = section
             head, tail = f"{doc.title} ", f" {first}"
-            free = width - fonts.width(head + tail, BODY)
-            dots = "…" * max(3, int(free // (fonts.advance("…") * BODY)))
-            toc_blocks.append(Block(head + dots + tail, indent=0))
+            free = width - fonts.width(head + tail, TOC_SIZE)
+            count = int(free // (fonts.advance("…") * TOC_SIZE))
+            if count < 3:  # the entry must stay on one line: title, leaders, page
+                raise SystemExit(f"{name}: contents entry too long for one line: {doc.title}")
+            toc_blocks.append(Block(head + "…" * count + tail, size=TOC_SIZE, indent=0))
             contents.append({"标题": doc.title, "页码": first})
         toc = layout(fonts, toc_blocks, first_number=len(cover) + 1)
         if len(toc) != 1:

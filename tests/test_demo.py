@@ -76,8 +76,10 @@ def test_gazette_contents_page_numbers_are_true(issue: int) -> None:
     cover = squash(pages[0])
     assert "区人民政府公报" in cover and f"2012年第{issue}期" in cover and "总第" in cover
     assert "目录" in squash(pages[1])
+    # one line per entry: title, leaders, page number
     entries = [(m.group(1).strip(), int(m.group(2)))
-               for m in re.finditer(r"^(.+?)\s*…{3,}\s*(\d+)\s*$", pages[1], re.M)]
+               for m in (re.match(r"^(.+?)[ \t]*…{3,}[ \t]*(\d+)[ \t]*$", ln) for ln in pages[1].splitlines()) if m]
+    assert len(entries) == sum("…" in ln for ln in pages[1].splitlines())
     assert len(entries) >= 2
     numbers = [n for _, n in entries]
     assert numbers == sorted(set(numbers)) and numbers[0] == 3
