@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ofd_writer import OfdLine, OfdPage, OfdText, write_ofd  # noqa: E402
+from ofd_writer import OfdLine, OfdPage, OfdText, write_ofd
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO = REPO_ROOT / "assets" / "demo"
@@ -214,20 +214,11 @@ def cn_date(iso: str) -> str:
     return "".join(_CN_DIGITS[int(c)] for c in str(y)) + f"年{_cn_number(m)}月{_cn_number(d)}日"
 
 
-def arabic_date(iso: str) -> str:
-    y, m, d = (int(p) for p in iso.split("-"))
-    return f"{y}年{m}月{d}日"
-
-
 def stem_date(stem: str) -> str:
     m = re.search(r"\((\d{4}-\d{2}-\d{2})\)$", stem)
     if not m:
         raise ValueError(f"no date in {stem}")
     return m.group(1)
-
-
-def stem_title(stem: str) -> str:
-    return re.sub(r"\(\d{4}-\d{2}-\d{2}\)$", "", stem)
 
 
 def parse_lawref(path: Path, issuer: str) -> Doc:
@@ -304,7 +295,9 @@ class Fonts:
 
         self.chars = chars
         text = "".join(sorted(chars))
-        font = TTFont(str(FONT_OTF), recalcTimestamp=False)
+        # No bounding-box recalculation while cutting and saving CFF (it draws every glyph);
+        # it is switched back on for the TrueType save below, where glyf needs it.
+        font = TTFont(str(FONT_OTF), recalcTimestamp=False, recalcBBoxes=False)
         missing = sorted(c for c in chars if ord(c) not in font.getBestCmap() and not c.isspace())
         if missing:
             raise SystemExit(f"characters missing from {FONT_OTF.name}: {''.join(missing)!r}")
@@ -343,6 +336,7 @@ class Fonts:
         font["head"].glyphDataFormat = 0
         font.sfntVersion = "\0\1\0\0"
         ttf = workdir / "demo-cjk.ttf"
+        font.recalcBBoxes = True
         font.save(str(ttf))
         pdfmetrics.registerFont(RLTTFont("DemoCJK", str(ttf)))
         self._width = pdfmetrics.stringWidth
@@ -353,7 +347,7 @@ class Fonts:
         from fontTools import subset
         from fontTools.ttLib import TTFont
 
-        font = TTFont(io.BytesIO(self.otf_subset), recalcTimestamp=False)
+        font = TTFont(io.BytesIO(self.otf_subset), recalcTimestamp=False, recalcBBoxes=False)
         opts = subset.Options()
         opts.name_IDs = ["*"]
         opts.notdef_outline = True
@@ -384,6 +378,7 @@ class Fonts:
 PAGE_W, PAGE_H = 595.28, 841.89  # A4 in points
 MARGIN_T, MARGIN_B, MARGIN_L, MARGIN_R = 104.9, 99.2, 79.4, 73.7  # GB/T 9704 (37/35/28/26 mm)
 BODY = 16.0  # 三号
+TOC_SIZE = 14.0  # 四号, contents entries
 LEADING = 28.0
 
 _NO_LINE_START = set("，。、；：？！）》」』”’…%,.;:!?)]】〕")
@@ -515,7 +510,7 @@ def doc_blocks(doc: Doc) -> list[Block | Rule | PageBreak]:
         blocks.append(Rule())
     blocks.append(Block(doc.title, size=22, align="center", bold=True, leading=36, before=4))
     for ln in doc.preamble:
-        blocks.append(Block(ln, size=14, align="center", leading=22))
+        blocks.append(Block(ln, size=12, align="center", leading=19))
     if doc.preamble:
         blocks.append(Block("", size=8, leading=10))
     for kind, text in doc.body:
@@ -963,9 +958,11 @@ class Builder:
                 toc_blocks.append(Block(section, bold=True, indent=0, before=8))
                 last_section = section
             head, tail = f"{doc.title} ", f" {first}"
-            free = width - fonts.width(head + tail, BODY)
-            dots = "…" * max(3, int(free // (fonts.advance("…") * BODY)))
-            toc_blocks.append(Block(head + dots + tail, indent=0))
+            free = width - fonts.width(head + tail, TOC_SIZE)
+            count = int(free // (fonts.advance("…") * TOC_SIZE))
+            if count < 3:  # the entry must stay on one line: title, leaders, page
+                raise SystemExit(f"{name}: contents entry too long for one line: {doc.title}")
+            toc_blocks.append(Block(head + "…" * count + tail, size=TOC_SIZE, indent=0))
             contents.append({"标题": doc.title, "页码": first})
         toc = layout(fonts, toc_blocks, first_number=len(cover) + 1)
         if len(toc) != 1:

@@ -76,8 +76,10 @@ def test_gazette_contents_page_numbers_are_true(issue: int) -> None:
     cover = squash(pages[0])
     assert "区人民政府公报" in cover and f"2012年第{issue}期" in cover and "总第" in cover
     assert "目录" in squash(pages[1])
+    # one line per entry: title, leaders, page number
     entries = [(m.group(1).strip(), int(m.group(2)))
-               for m in re.finditer(r"^(.+?)\s*…{3,}\s*(\d+)\s*$", pages[1], re.M)]
+               for m in (re.match(r"^(.+?)[ \t]*…{3,}[ \t]*(\d+)[ \t]*$", ln) for ln in pages[1].splitlines()) if m]
+    assert len(entries) == sum("…" in ln for ln in pages[1].splitlines())
     assert len(entries) >= 2
     numbers = [n for _, n in entries]
     assert numbers == sorted(set(numbers)) and numbers[0] == 3
@@ -315,3 +317,28 @@ def test_build_is_reproducible(tmp_path: Path) -> None:
     assert sorted(built) == sorted(committed)
     differing = [name for name in committed if committed[name] != built[name]]
     assert not differing, differing
+
+
+def test_shipped_font_draws_simplified_shapes_unlike_the_first_ttc_face() -> None:
+    """门 直 骨 differ between the Japanese and Chinese glyph standards; Kivy would take face 0."""
+    collection = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    if not collection.exists():
+        pytest.skip("fonts-noto-cjk is not installed (no /usr/share/fonts/opentype/noto)")
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    def draw(font: ImageFont.FreeTypeFont) -> Image.Image:
+        img = Image.new("L", (400, 140), 255)
+        ImageDraw.Draw(img).text((10, 10), "门直骨", font=font, fill=0)
+        return img
+
+    shipped = draw(ImageFont.truetype(str(SHIPPED_FONT), 100))
+    japanese = draw(ImageFont.truetype(str(collection), 100, index=0))
+    assert ImageChops.difference(shipped, japanese).getbbox() is not None
+    # and it draws exactly what the collection's SC face draws
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        from extract_font import find_face
+    finally:
+        sys.path.pop(0)
+    sc_face = draw(ImageFont.truetype(str(collection), 100, index=find_face(collection)))
+    assert ImageChops.difference(shipped, sc_face).getbbox() is None
