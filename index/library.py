@@ -321,18 +321,16 @@ class Library:
 
     def gazette_shelf(self) -> dict[int, list[Hit]]:
         res = self.search("", Filters(kind="政府公报"), limit=10_000, with_facets=False)
-        shelf: dict[int, list[Hit]] = {}
-        for h in res.hits:
+        shelf: dict[int, list[tuple[int, Hit]]] = {}
+        for h in res.hits:  # one catalogue read per issue: its year and its number
             rec = self.catalogue.get(h.doc_id)
             year = (rec.meta.gazette_year or rec.meta.year) if rec else None
-            shelf.setdefault(int(year or 0), []).append(h)
-        for hits in shelf.values():
-            hits.sort(key=lambda h: (self._issue_no(h.doc_id), h.date), reverse=True)
-        return dict(sorted(shelf.items(), reverse=True))
-
-    def _issue_no(self, doc_id: str) -> int:
-        rec = self.catalogue.get(doc_id)
-        return int(rec.meta.gazette_issue or 0) if rec else 0
+            issue_no = int(rec.meta.gazette_issue or 0) if rec else 0
+            shelf.setdefault(int(year or 0), []).append((issue_no, h))
+        return {
+            year: [h for _n, h in sorted(items, key=lambda nh: (nh[0], nh[1].date), reverse=True)]
+            for year, items in sorted(shelf.items(), reverse=True)
+        }
 
     def related(self, doc_id: str, n: int = 5) -> list[Hit]:
         with self._lock:

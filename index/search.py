@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -285,5 +284,3 @@ def similarity(query: str, title: str) -> float:
         return 0.0
     return float(fuzz.partial_ratio(q, t))
 
-
-TextLookup = Callable[[str], list[str]]

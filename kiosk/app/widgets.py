@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.graphics.texture import Texture
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
@@ -134,3 +135,11 @@ class ChooserView(ModalView):
     title = StringProperty("")
     options = ListProperty()
     bg_color = ColorProperty(theme.WHITE)
+
+
+def page_texture(image) -> Texture:
+    """A texture of a rendered page (``kiosk.app.render.PageImage``: RGBA, top row first)."""
+    texture = Texture.create(size=(image.width, image.height), colorfmt="rgba")
+    texture.blit_buffer(image.rgb, colorfmt="rgba", bufferfmt="ubyte")
+    texture.flip_vertical()
+    return texture

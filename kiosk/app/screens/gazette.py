@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kivy.graphics.texture import Texture
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
 
 from kiosk.app.screens.base import KScreen
+from kiosk.app.widgets import page_texture
 
 LEVELS = ("years", "issues", "issue")
 
@@ -96,10 +96,7 @@ class GazetteScreen(KScreen):
     def _cover_rendered(self, image: Any) -> None:
         if image.doc_id != self.doc_id:
             return
-        texture = Texture.create(size=(image.width, image.height), colorfmt="rgba")
-        texture.blit_buffer(image.rgb, colorfmt="rgba", bufferfmt="ubyte")
-        texture.flip_vertical()
-        self.cover_texture = texture
+        self.cover_texture = page_texture(image)
 
     def choose_year(self, value: str) -> None:
         self.app.mark_session()

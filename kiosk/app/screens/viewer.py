@@ -12,7 +12,6 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.graphics import Color, Rectangle
-from kivy.graphics.texture import Texture
 from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
@@ -27,7 +26,7 @@ from kiosk.app import theme
 from kiosk.app.markup import mark_terms
 from kiosk.app.render import PageImage
 from kiosk.app.screens.base import KScreen
-from kiosk.app.widgets import Dialog
+from kiosk.app.widgets import Dialog, page_texture
 
 log = logging.getLogger("kiosk.app.viewer")
 
@@ -203,10 +202,7 @@ class ViewerScreen(KScreen):
     def _rendered(self, image: PageImage) -> None:
         if image.doc_id != self.doc_id:
             return
-        texture = Texture.create(size=(image.width, image.height), colorfmt="rgba")
-        texture.blit_buffer(image.rgb, colorfmt="rgba", bufferfmt="ubyte")
-        texture.flip_vertical()
-        self.page_texture = texture
+        self.page_texture = page_texture(image)
         self.page_marks = list(image.marks)
         self.page_count = max(self.page_count, image.page_count)
         self.last_render_at = Clock.get_time()
