@@ -13,6 +13,7 @@ APT_PACKAGES=(
   cups-client                               # 'lp' for printing
   cage                                      # the kiosk compositor (its unit is verified in tests)
   fonts-wqy-microhei                        # fallback CJK font (the app ships Noto Sans CJK SC)
+  fonts-noto-cjk                            # the collection scripts/extract_font.py takes the shipped face from (its tests)
   git
 )
 
