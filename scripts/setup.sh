@@ -12,6 +12,7 @@ APT_PACKAGES=(
   qpdf                                      # makes encrypted PDFs for the extraction tests
   cups-client                               # 'lp' for printing
   cage                                      # the kiosk compositor (its unit is verified in tests)
+  systemd                                   # systemd-analyze verify / systemd-escape, which the provisioning tests call
   fonts-wqy-microhei                        # fallback CJK font (the app ships Noto Sans CJK SC)
   fonts-noto-cjk                            # the collection scripts/extract_font.py takes the shipped face from (its tests)
   git
