@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from kivy.app import App
+from kivy.effects.dampedscroll import DampedScrollEffect
 from kivy.graphics.texture import Texture
+from kivy.metrics import dp
 from kivy.properties import (
     BooleanProperty,
     ColorProperty,
@@ -19,6 +21,70 @@ from kivy.uix.modalview import ModalView
 from kivy.uix.recycleview import RecycleView
 
 from kiosk.app import theme
+
+
+# A finger that moves more than this between press and release was dragging, not tapping.
+TAP_SLOP_DP = 20
+# Scrolling lists stop quickly after a flick: a visitor lifts the finger, the list settles
+# within about half a second and the row they then tap is the row they saw (Kivy's default
+# friction, 0.05, lets a list glide for seconds).
+LIST_FRICTION = 0.2
+STOPPED_GLIDE = "kiosk.stopped_glide"
+
+
+def moved_too_far(touch: object) -> bool:
+    ox, oy = touch.opos  # type: ignore[attr-defined]
+    x, y = touch.pos  # type: ignore[attr-defined]
+    return (x - ox) ** 2 + (y - oy) ** 2 > dp(TAP_SLOP_DP) ** 2
+
+
+class TapOnly:
+    """Mixin for buttons in scrolling lists: a press that turns into a drag never releases.
+
+    (ScrollView hands a touch that did not move within its timeout to the row under it; the
+    finger may then still move and lift over the same row.)
+    """
+
+    def on_touch_up(self, touch):  # type: ignore[no-untyped-def]
+        if touch.grab_current is self and (moved_too_far(touch) or touch.ud.get(STOPPED_GLIDE)):
+            touch.ungrab(self)
+            self.state = "normal"  # type: ignore[attr-defined]
+            return True
+        return super().on_touch_up(touch)  # type: ignore[misc]
+
+
+class ListEffect(DampedScrollEffect):
+    friction = LIST_FRICTION
+
+
+class StopOnTouch:
+    """Mixin for ScrollViews: a touch on a list that is still gliding stops it and taps nothing
+    (the row under the finger is not the row the visitor aimed at)."""
+
+    def on_scroll_start(self, touch, check_children=True):  # type: ignore[no-untyped-def]
+        effect = self.effect_y  # type: ignore[attr-defined]
+        gliding = effect is not None and abs(effect.velocity) > dp(60) and not effect.is_manual
+        if gliding and self.collide_point(*touch.pos) and not touch.is_mouse_scrolling:  # type: ignore[attr-defined]
+            effect.velocity = 0
+            touch.ud[STOPPED_GLIDE] = True  # this touch may still drag the list, but never taps a row
+        return super().on_scroll_start(touch, check_children)  # type: ignore[misc]
+
+
+class Fold(BoxLayout):
+    """A box that can be folded away: when ``shown`` is False it has no height, is not drawn,
+    and touches go through it (a disabled Kivy widget swallows every touch on its box, and the
+    children of a zero-height box still lie where they were laid out)."""
+
+    shown = BooleanProperty(True)
+
+    def on_touch_down(self, touch):  # type: ignore[no-untyped-def]
+        return super().on_touch_down(touch) if self.shown else False
+
+    def on_touch_move(self, touch):  # type: ignore[no-untyped-def]
+        return super().on_touch_move(touch) if self.shown else False
+
+    def on_touch_up(self, touch):  # type: ignore[no-untyped-def]
+        return super().on_touch_up(touch) if self.shown else False
 
 
 class BgBox(BoxLayout):
@@ -70,7 +136,7 @@ class NavBar(BgBox):
     show_back = BooleanProperty(True)
 
 
-class ResultCard(ButtonBehavior, BgBox):
+class ResultCard(TapOnly, ButtonBehavior, BgBox):
     """One search result; ``doc_id``/``page`` say what opens when it is tapped."""
 
     hit_id = StringProperty("")
@@ -88,15 +154,15 @@ class ResultCard(ButtonBehavior, BgBox):
         App.get_running_app().open_document(self.doc_id, page=int(self.page))
 
 
-class ResultList(RecycleView):
+class ResultList(StopOnTouch, RecycleView):
     pass
 
 
-class ChoiceList(RecycleView):
+class ChoiceList(StopOnTouch, RecycleView):
     pass
 
 
-class ChoiceButton(LightButton):
+class ChoiceButton(TapOnly, LightButton):
     """A button in a RecycleView that calls ``handler(value)`` of its list."""
 
     value = StringProperty("")
