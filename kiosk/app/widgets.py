@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.effects.dampedscroll import DampedScrollEffect
+from kivy.effects.scroll import ScrollEffect
 from kivy.graphics.texture import Texture
 from kivy.metrics import dp
 from kivy.properties import (
@@ -26,9 +26,14 @@ from kiosk.app import theme
 # A finger that moves more than this between press and release was dragging, not tapping.
 TAP_SLOP_DP = 20
 # Scrolling lists stop quickly after a flick: a visitor lifts the finger, the list settles
-# within about half a second and the row they then tap is the row they saw (Kivy's default
-# friction, 0.05, lets a list glide for seconds).
-LIST_FRICTION = 0.2
+# within about a second and the row they then tap is the row they saw (Kivy's default
+# friction, 0.05, lets a 3000 px/s flick glide about 1000 px for nearly 3 s; 0.15 stops it
+# after about 330 px in under a second).
+LIST_FRICTION = 0.15
+# Kivy's effects take friction per frame scaled by the frame time; on a slow frame (a busy
+# terminal) the factor passes 1 and the list flies off. Frames longer than this are
+# integrated as this long.
+LIST_MAX_DT = 1 / 30
 STOPPED_GLIDE = "kiosk.stopped_glide"
 
 
@@ -53,8 +58,15 @@ class TapOnly:
         return super().on_touch_up(touch)  # type: ignore[misc]
 
 
-class ListEffect(DampedScrollEffect):
+class ListEffect(ScrollEffect):
+    """Kivy's scroll effect (a list stops at its ends, no rubber band: Kivy's damped effect
+    kept bouncing there for seconds on a slow frame rate) with more friction and a bounded
+    frame time."""
+
     friction = LIST_FRICTION
+
+    def update_velocity(self, dt: float) -> None:
+        super().update_velocity(min(dt, LIST_MAX_DT))
 
 
 class StopOnTouch:
@@ -155,7 +167,25 @@ class ResultCard(TapOnly, ButtonBehavior, BgBox):
 
 
 class ResultList(StopOnTouch, RecycleView):
-    pass
+    def show_row(self, index: int, tries: int = 10) -> None:
+        """Scroll so that row ``index`` is at the top (once the layout has placed it)."""
+        from kivy.clock import Clock
+
+        def go(dt: float) -> None:
+            layout = self.layout_manager
+            opts = getattr(layout, "view_opts", [])
+            if index >= len(opts) or layout.height < self.height:
+                if tries > 0 and index < len(self.data):
+                    self.show_row(index, tries - 1)
+                return
+            x, y = opts[index]["pos"]
+            top = y + opts[index]["size"][1]
+            scrollable = layout.height - self.height
+            if scrollable > 0:
+                self.effect_y.velocity = 0
+                self.scroll_y = min(1.0, max(0.0, (top - self.height) / scrollable))
+
+        Clock.schedule_once(go, 0)
 
 
 class ChoiceList(StopOnTouch, RecycleView):

@@ -189,8 +189,9 @@ def label_problems(root: Any) -> list[Problem]:
         visible = tbox
         for clip in [screen, *_stencil_boxes(label)]:
             visible = visible and _intersect(visible, clip)
-        if visible:
-            drawn.append((label, _ink_box(label, visible)))
+        ink = visible and _intersect(ink_box(label), visible)
+        if ink:
+            drawn.append((label, ink))
     for i, (a, abox) in enumerate(drawn):
         for b, bbox in drawn[i + 1:]:
             if _is_ancestor(a, b) or _is_ancestor(b, a):
@@ -201,14 +202,17 @@ def label_problems(root: Any) -> list[Problem]:
     return problems
 
 
-def _ink_box(label: Any, box: Box) -> Box:
-    """The part of a label's texture box its lines actually use (a wrapped label's texture is as
-    wide as the label, but a short line leaves the rest empty)."""
+def ink_box(label: Any) -> Box:
+    """The part of a label's texture its lines use (a wrapped label's texture is as wide as the
+    label, but its lines may be shorter: left, centred or right in it, as ``halign`` says)."""
+    box = text_box(label)
     lines = getattr(label._label, "_cached_lines", None) or []
-    if not lines or label.halign not in ("left", "auto"):
+    if not lines:
         return box
-    width = max((ln.w for ln in lines), default=0)
-    return (box[0], box[1], min(box[2], box[0] + round(width) + 1), box[3])
+    width = min(box[2] - box[0], round(max(ln.w for ln in lines)) + 1)
+    free = (box[2] - box[0]) - width
+    offset = {"center": free // 2, "right": free}.get(label.halign, 0)
+    return (box[0] + offset, box[1], box[0] + offset + width, box[3])
 
 
 def _is_ancestor(a: Any, b: Any) -> bool:

@@ -300,7 +300,10 @@ class SearchScreen(KScreen):
     def _on_results(self, result: SearchResult, *, more: bool, counted: bool, query: str) -> None:
         self.searching = False
         cards = hits_to_cards(result.hits, self.app)
+        first_new = len(self.cards)
         self.cards = (list(self.cards) + cards) if more else cards
+        if more and cards and "results" in self.ids:
+            self.ids.results.show_row(first_new)  # 显示更多: the new results come into view
         self.total = result.total
         self.has_more = len(self.cards) < result.total
         self.corrected = result.corrected_query or ""
