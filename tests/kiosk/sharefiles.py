@@ -122,6 +122,18 @@ def make_gazette_pdf(path: Path, year: int = 2024, issue: int = 1) -> None:
 
 REVIEW = {"审查人": "王静", "审查日期": "2024-03-01"}
 
+# The bureau's guide at the share's root (the tests' app.guide_file).
+GUIDE_FILE = "信息公开指南.txt"
+GUIDE_TEXT = """区档案馆政府信息公开指南
+
+一、主动公开。本馆主动公开的政府信息可以在查阅终端上查找和阅读。
+二、依申请公开。在查阅终端上找不到需要的政府信息的，可以到区档案馆一楼窗口提出申请。
+受理时间：工作日 9:00-12:00。咨询电话：0631-0000000。
+
+区档案馆
+2024年3月18日
+"""
+
 # Sidecars (NAME.EXT.json) as staff write them: topic, keywords, 索引号, review record.
 SIDECARS: dict[str, dict[str, object]] = {
     "区政办发〔2023〕5号": {"主题分类": "政务公开", "主题词": "信息公开 政务公开", "索引号": "11371002-2023-00005"},
@@ -152,6 +164,10 @@ def write_share(root: Path, *, marker: str = ".kiosk-share") -> Path:
         side = {"标题": f"区人民政府公报 {year}年第{issue}期", "公报年份": year, "公报期号": issue,
                 "发布日期": f"{year}-{month}-15", "发布机构": "区人民政府办公室", "主题分类": "综合政务", **REVIEW}
         pdf.with_name(pdf.name + ".json").write_text(json.dumps(side, ensure_ascii=False), encoding="utf-8")
+    guide = root / GUIDE_FILE
+    guide.write_text(GUIDE_TEXT, encoding="utf-8")
+    guide.with_name(guide.name + ".json").write_text(
+        json.dumps({"主题分类": "政务公开", **REVIEW}, ensure_ascii=False), encoding="utf-8")
     # One document without a review record: pending, never shown to visitors.
     (root / PENDING_DOC).write_text("关于征求老年助餐服务意见的通知\n\n请各街道于月底前反馈意见。\n\n区民政局\n2024年5月1日\n",
                                    encoding="utf-8")

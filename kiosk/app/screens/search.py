@@ -94,7 +94,12 @@ class SearchScreen(KScreen):
         return self.committed + self.letters
 
     def enter(self, query: str = "", keyboard: bool = True, filters: dict[str, Any] | None = None,
-              sort: str = "relevance", **_: Any) -> None:
+              sort: str = "relevance", help_only: bool = False, **_: Any) -> None:
+        if help_only:  # where and when to ask, without a search (the guide is not in the library)
+            self.committed, self.letters, self.candidates, self.filters = "", "", [], {}
+            self.keyboard_visible = False
+            self.cards, self.total, self.suggestions, self.corrected = [], 0, [], ""
+            return
         new_state = (query, dict(filters or {}), sort)
         if new_state == (self.query, dict(self.filters), self.sort) and self.total >= 0:
             self.keyboard_visible = keyboard
