@@ -103,6 +103,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("app.request_place", "区档案馆一楼 政府信息公开申请受理窗口", "Where to ask for a document (信息公开申请)."),
     Setting("app.request_hours", "工作日 9:00-12:00, 13:30-17:00", "When the request window is open."),
     Setting("app.request_phone", "0631-0000000", "Phone number for information-disclosure requests."),
+    Setting("app.guide_file", "信息公开指南.pdf", "The bureau's 政府信息公开指南 on the share (path relative to the share): the 信息公开指南 tile and the no-result screen open it."),
     Setting("app.refresh_interval_s", 1.0, "How often the app looks for documents the sync added or withdrew, seconds.", _positive, "> 0"),
     Setting("app.search_debounce_s", 0.12, "Pause after a key before the app searches (typing bursts are coalesced), seconds.", _non_negative, ">= 0"),
     Setting("app.admin_corner_taps", 5, "Taps in the top-right corner, within 3 seconds, that open the admin PIN pad.", _positive, "> 0"),

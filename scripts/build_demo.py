@@ -163,6 +163,38 @@ POLICY_SIDECAR_TITLES = {  # a sidecar wins over the spreadsheet row for these
     "北京市密云区人民政府关于印发京沈铁路客运专线密云段施工震损、噪声污染补偿暂行规定的通知",
 }
 
+# The bureau's own 政府信息公开指南 at the share's root, under the name the demo configuration
+# gives as app.guide_file (the 信息公开指南 tile and the no-result screen open it). Its text is
+# written for the demo (the request place, hours and phone are those of assets/demo/kiosk.toml).
+GUIDE_FILE = "信息公开指南.pdf"
+GUIDE = {
+    "title": "区档案馆政府信息公开指南",
+    "issuer": "区档案馆",
+    "date": "2024-03-18",
+    "body": [
+        ("p", "为了更好地提供政府信息公开服务，根据《中华人民共和国政府信息公开条例》，编制本指南。"
+              "需要获得本馆政府信息公开服务的公民、法人或者其他组织，建议阅读本指南。"),
+        ("h", "一、主动公开"),
+        ("p", "本馆主动公开的政府信息，可以在本查阅中心的查阅终端上查找和阅读："
+              "在首页点击“请点这里输入要查找的内容”，输入拼音首字母（例如“信息公开”输入 xxgk），"
+              "再点击出现的词语；也可以按文件类别、主题分类、发布机构或年份浏览。"),
+        ("p", "查阅终端上的文件可以用手机扫描二维码带走；需要纸质文件的，请到服务窗口咨询。"),
+        ("h", "二、依申请公开"),
+        ("p", "在查阅终端上找不到需要的政府信息的，可以向本馆提出政府信息公开申请。"),
+        ("p", "受理地点：区档案馆一楼 政府信息公开申请受理窗口。"),
+        ("p", "受理时间：工作日 9:00-12:00, 13:30-17:00（法定节假日除外）。"),
+        ("p", "咨询电话：0631-0000000。"),
+        ("p", "申请时请填写《政府信息公开申请表》，写明申请人的姓名或者名称、身份证明、联系方式，"
+              "所需政府信息的名称、文号或者便于查询的其他特征性描述。窗口工作人员可以帮助填写。"),
+        ("p", "本馆收到申请后，能够当场答复的当场答复；不能当场答复的，自收到申请之日起二十个工作日内予以答复。"),
+        ("h", "三、监督和救济"),
+        ("p", "公民、法人或者其他组织认为本馆在政府信息公开工作中侵犯其合法权益的，"
+              "可以向上一级行政机关或者政府信息公开工作主管部门投诉、举报，也可以依法申请行政复议或者提起行政诉讼。"),
+        ("sig", "区档案馆"),
+        ("date", "2024年3月18日"),
+    ],
+}
+
 SCAN_PAGES = 5
 SCAN_META = {
     "标题": "关于加强个人所得税纳税信用建设的通知",
@@ -845,6 +877,11 @@ class Builder:
                            "发布日期": rec.get("Publishing date") or doc.date, "有效性": validity,
                            "主题分类": topic, "索引号": index_no, "主题词": keywords, "链接": rec["Link"], **review}
                 self._sidecars.append((dest, sidecar))
+        guide = Doc(title=GUIDE["title"], issuer=GUIDE["issuer"], date=GUIDE["date"], body=list(GUIDE["body"]))
+        self.docs.append((guide, "pdf", out / GUIDE_FILE))
+        self._sidecars.append((out / GUIDE_FILE, {
+            "标题": guide.title, "发布机构": guide.issuer, "成文日期": guide.date, "发布日期": guide.date,
+            "有效性": "有效", "主题分类": "综合政务", "主题词": ["信息公开", "政务公开", "申请"], **self.review(0)}))
         pending = parse_policy(records[PENDING_TITLE], PENDING_ISSUER)
         self.docs.append((pending, "pdf", out / "规范性文件" / "政策文件" / (pending.title + ".pdf")))
         # Gazette issues.

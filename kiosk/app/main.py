@@ -240,6 +240,23 @@ class KioskApp(App):
     def open_gazette(self) -> None:
         self.show("gazette")
 
+    def open_guide(self) -> None:
+        """The bureau's 信息公开指南 (``app.guide_file`` on the share) in the viewer.
+
+        Without it (not on the share yet, or not reviewed) the search screen's no-result help
+        shows where and when to ask instead.
+        """
+        path = str(self.kconfig["app.guide_file"])
+
+        def found(record: Any) -> None:
+            if record is not None:
+                self.open_document(record.id)
+                return
+            log.warning("guide %s is not in the library; showing the request help", path)
+            self.show("search", query="", keyboard=False, filters={}, help_only=True)
+
+        self.lib.submit(lambda lib: lib.document_by_path(path), found, channel="guide")
+
     # -- session -----------------------------------------------------------------------------
     def mark_session(self) -> None:
         if not self.session_dirty:

@@ -53,6 +53,7 @@ def app_config(**overrides: Any) -> Config:
         "app.refresh_interval_s": 0.2,
         "app.search_debounce_s": 0.05,
         "app.url_pattern": "https://xxgk.example.gov.cn/doc/{doc_number}",
+        "app.guide_file": "信息公开指南.txt",
         "terminal.id": "test-terminal",
     }
     values.update(overrides)

@@ -122,6 +122,18 @@ def make_gazette_pdf(path: Path, year: int = 2024, issue: int = 1) -> None:
 
 REVIEW = {"审查人": "王静", "审查日期": "2024-03-01"}
 
+# The bureau's guide at the share's root (the tests' app.guide_file).
+GUIDE_FILE = "信息公开指南.txt"
+GUIDE_TEXT = """区档案馆政府信息公开指南
+
+一、主动公开。本馆主动公开的政府信息可以在查阅终端上查找和阅读。
+二、依申请公开。在查阅终端上找不到需要的政府信息的，可以到区档案馆一楼窗口提出申请。
+受理时间：工作日 9:00-12:00。咨询电话：0631-0000000。
+
+区档案馆
+2024年3月18日
+"""
+
 # Sidecars (NAME.EXT.json) as staff write them: topic, keywords, 索引号, review record.
 SIDECARS: dict[str, dict[str, object]] = {
     "区政办发〔2023〕5号": {"主题分类": "政务公开", "主题词": "信息公开 政务公开", "索引号": "11371002-2023-00005"},
@@ -152,6 +164,10 @@ def write_share(root: Path, *, marker: str = ".kiosk-share") -> Path:
         side = {"标题": f"区人民政府公报 {year}年第{issue}期", "公报年份": year, "公报期号": issue,
                 "发布日期": f"{year}-{month}-15", "发布机构": "区人民政府办公室", "主题分类": "综合政务", **REVIEW}
         pdf.with_name(pdf.name + ".json").write_text(json.dumps(side, ensure_ascii=False), encoding="utf-8")
+    guide = root / GUIDE_FILE
+    guide.write_text(GUIDE_TEXT, encoding="utf-8")
+    guide.with_name(guide.name + ".json").write_text(
+        json.dumps({"主题分类": "政务公开", **REVIEW}, ensure_ascii=False), encoding="utf-8")
     # One document without a review record: pending, never shown to visitors.
     (root / PENDING_DOC).write_text("关于征求老年助餐服务意见的通知\n\n请各街道于月底前反馈意见。\n\n区民政局\n2024年5月1日\n",
                                    encoding="utf-8")
@@ -166,3 +182,45 @@ def build_library(share: Path, library_root: Path, config) -> None:
 
     with Library.open(library_root, config, writable=True) as library:
         reconcile_once(share, library, config)
+
+
+# A larger share for lists that must scroll: more years, issuers and results than a screen holds.
+MANY_ISSUERS = ("区人民政府办公室", "区民政局", "区教育局", "区财政局", "区卫生健康局", "区住房和城乡建设局",
+                "区交通运输局", "区农业农村局", "区文化和旅游局", "区市场监督管理局", "区应急管理局",
+                "区生态环境局", "区人力资源和社会保障局", "区退役军人事务局", "区医疗保障局", "区水利局")
+MANY_SUBJECTS = ("城乡居民养老保险", "义务教育入学", "农村公路养护", "社区卫生服务", "老旧小区改造", "文化惠民演出",
+                 "食品安全抽检", "防汛抗旱", "大气污染防治", "就业创业补贴", "优抚对象走访", "医疗救助",
+                 "小型水库安全", "政府信息公开", "残疾人两项补贴", "城市管理执法", "公共法律服务", "粮食储备")
+MANY_DOCS = 40
+MANY_FIRST_YEAR = 2000
+MANY_YEARS = 24  # 2000-2023: more years than fit on one screen
+
+
+def many_doc(i: int) -> tuple[str, str, int | None]:
+    """(file name, text, year) of the i-th document of the larger share; the last one has no date."""
+    issuer = MANY_ISSUERS[i % len(MANY_ISSUERS)]
+    subject = MANY_SUBJECTS[i % len(MANY_SUBJECTS)]
+    year = None if i == MANY_DOCS - 1 else MANY_FIRST_YEAR + i % MANY_YEARS
+    number = f"区政发〔{year or 2010}〕{i + 1}号"
+    title = f"关于做好{subject}工作的通知（第{i + 1}批）"
+    lines = [title, number, "", "各街道办事处，区政府各部门：",
+             f"为做好{subject}工作，现就有关事项通知如下。一、提高认识，加强领导。二、明确责任，抓好落实。", "",
+             issuer]
+    if year is not None:
+        lines.append(f"{year}年{i % 12 + 1}月{i % 27 + 1}日")
+    return f"规范性文件/{number} {title}.txt", "\n".join(lines) + "\n", year
+
+
+def write_many_share(root: Path, *, marker: str = ".kiosk-share") -> Path:
+    import json
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / marker).write_text("reading-room share\n", encoding="utf-8")
+    for i in range(MANY_DOCS):
+        rel, text, _year = many_doc(i)
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        side = {"主题分类": "政务公开" if i % 2 else "社会保障", **REVIEW}
+        p.with_name(p.name + ".json").write_text(json.dumps(side, ensure_ascii=False), encoding="utf-8")
+    return root

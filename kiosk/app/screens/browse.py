@@ -17,6 +17,8 @@ class BrowseScreen(KScreen):
     session_properties = ("facet", "options")
 
     def enter(self, facet: str = "topic", **_: Any) -> None:
+        if facet != self.facet or not self.options:
+            self.ids.options.scroll_y = 1  # a new list starts at its top; coming back keeps the place
         self.facet = facet
         self.options = []
         self.load()

@@ -51,7 +51,7 @@ class HomeScreen(KScreen):
             self.app.open_search(keyboard=False, kind=kind)
 
     def open_guide(self) -> None:
-        self.app.open_search(query=self.app.t("guide_tile"), keyboard=False)
+        self.app.open_guide()
 
     def open_topic(self, topic: str) -> None:
         self.app.open_search(keyboard=False, topic=topic)

@@ -94,7 +94,12 @@ class SearchScreen(KScreen):
         return self.committed + self.letters
 
     def enter(self, query: str = "", keyboard: bool = True, filters: dict[str, Any] | None = None,
-              sort: str = "relevance", **_: Any) -> None:
+              sort: str = "relevance", help_only: bool = False, **_: Any) -> None:
+        if help_only:  # where and when to ask, without a search (the guide is not in the library)
+            self.committed, self.letters, self.candidates, self.filters = "", "", [], {}
+            self.keyboard_visible = False
+            self.cards, self.total, self.suggestions, self.corrected = [], 0, [], ""
+            return
         new_state = (query, dict(filters or {}), sort)
         if new_state == (self.query, dict(self.filters), self.sort) and self.total >= 0:
             self.keyboard_visible = keyboard
@@ -300,7 +305,10 @@ class SearchScreen(KScreen):
     def _on_results(self, result: SearchResult, *, more: bool, counted: bool, query: str) -> None:
         self.searching = False
         cards = hits_to_cards(result.hits, self.app)
+        first_new = len(self.cards)
         self.cards = (list(self.cards) + cards) if more else cards
+        if more and cards and "results" in self.ids:
+            self.ids.results.show_row(first_new)  # 显示更多: the new results come into view
         self.total = result.total
         self.has_more = len(self.cards) < result.total
         self.corrected = result.corrected_query or ""
