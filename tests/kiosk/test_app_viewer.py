@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 from conftest import find_button, first_pdf, library_call, step, tap, wait_for
+from kivy.metrics import dp
 from kivy.tests.common import UnitTestTouch
 
 
@@ -59,17 +60,28 @@ def test_zoom_buttons(app):
 def test_text_mode_with_size_buttons_for_every_format(app):
     viewer = open_pdf(app, terms=["公报"])
     tap(find_button(viewer, app.t("viewer_text_mode")))
-    assert viewer.text_mode and "公报" in viewer.text_markup and "[b]" in viewer.text_markup
-    size = viewer.ids.text_label.font_size
+    wait_for(lambda: viewer.text_mode and viewer.text_data, what="text mode")
+    marked = [d["text"] for d in viewer.text_data if "公报" in d["text"]]
+    assert marked and all("[u]" in t for t in marked), "the search word is marked in text mode"
+    size = viewer.text_font_px
     tap(find_button(viewer, app.t("viewer_text_larger")))
-    assert viewer.ids.text_label.font_size > size
+    assert viewer.text_font_px > size
+    assert all(d["font_size"] == viewer.text_font_px for d in viewer.text_data if d["halign"] == "left")
     tap(find_button(viewer, app.t("viewer_text_smaller")))
-    assert viewer.ids.text_label.font_size == size
+    assert viewer.text_font_px == size
+    for _ in range(8):
+        button = find_button(viewer, app.t("viewer_text_larger")) if viewer.text_step < viewer.max_text_step else None
+        if button is None:
+            break
+        tap(button)
+    assert viewer.text_font_px >= dp(40), "A+ goes up to at least 40 dp"
+    tap(find_button(viewer, app.t("viewer_page_mode")))
+    assert not viewer.text_mode
     # A TXT document opens in text mode.
     hits = library_call(app, lambda lib: lib.search("家庭医生").hits)
     app.show("viewer", doc_id=hits[0].doc_id)
-    wait_for(lambda: viewer.title and not viewer.loading, what="txt document")
-    assert viewer.text_mode and "家庭医生" in viewer.text_markup
+    wait_for(lambda: viewer.title and not viewer.loading and viewer.text_data, what="txt document")
+    assert viewer.text_mode and any("家庭医生" in d["text"] for d in viewer.text_data)
     assert viewer.related_cards, "related documents are offered"
 
 
