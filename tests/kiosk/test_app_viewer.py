@@ -96,7 +96,10 @@ def test_qr_code_of_the_public_page(app):
     law = library_call(app, lambda lib: lib.search("政府信息公开条例").hits[0].doc_id)
     app.show("qr", doc_id=law)
     wait_for(lambda: qr.doc_id == law and (qr.qr_texture is not None or qr.message), what="qr for law")
-    assert qr.qr_texture is None and qr.message == app.t("qr_no_url")
+    assert qr.qr_texture is None and qr.message.startswith(app.t("qr_no_url"))
+    assert "文号" not in qr.message, "no 文号 asked for when the document has none"
+    assert qr.title in qr.message, "the visitor is told what to note: the title"
+    assert str(app.kconfig["app.request_place"]) in qr.message, "and where to go"
     hits = library_call(app, lambda lib: lib.search("区政办发〔2023〕5号").hits)
     app.show("qr", doc_id=hits[0].doc_id)
     wait_for(lambda: qr.qr_texture is not None, what="qr code")
@@ -153,3 +156,17 @@ def test_pinch_zooms_as_a_second_way(app):
     a.touch_up()
     wait_for(lambda: viewer.zoom_index > 0 and viewer.page_texture.width > width * 1.3, what="pinch zoom")
     assert viewer.page == 1, "a pinch is not a swipe"
+
+
+def test_an_amended_document_opens_its_replacement_directly(app):
+    old = library_call(app, lambda lib: next(h for h in lib.search("养老服务补贴管理办法").hits if h.validity == "已修订"))
+    viewer = app.sm.get_screen("viewer")
+    app.show("viewer", doc_id=old.doc_id)
+    wait_for(lambda: viewer.title and not viewer.loading and viewer.replaced_by, what="amended document")
+    tap(find_button(viewer, app.t("replaced_by", title=viewer.replaced_by)))
+    wait_for(lambda: app.sm.current == "viewer" and viewer.doc_id != old.doc_id and viewer.title and not viewer.loading,
+             what="the replacement document")
+    record = library_call(app, lambda lib: lib.document(viewer.doc_id))
+    assert record.meta.validity == "有效" and record.meta.title.startswith("养老服务补贴管理办法")
+    assert not viewer.replaced_by
+    assert app.history[-1][1]["doc_id"] == old.doc_id, "返回 leads back to the amended one"

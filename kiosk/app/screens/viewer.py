@@ -8,6 +8,7 @@ long document never becomes one texture larger than the GPU allows.
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import tempfile
 import threading
@@ -58,6 +59,34 @@ class Opened:
     paragraphs: list[Paragraph]
     path: Path | None
     related: list[Any]
+
+
+_TRAILING_NOTE = re.compile(r"\s*[（(]([^（）()]*)[）)]\s*$")
+_NOTE_DATE = re.compile(r"(\d{4})\s*[年\-.]\s*(\d{1,2})\s*[月\-.]\s*(\d{1,2})")
+
+
+def find_replacement(library: Any, name: str, current_id: str) -> str | None:
+    """The document ``name`` (a title or a 文号, maybe with a note like （2024年11月10日修订）) names.
+
+    Exact title or 文号 matches only, never the current document; a date in the note picks that
+    version, else a valid one, else the newest. None when the library does not hold it.
+    """
+    name = name.strip()
+    if not name:
+        return None
+    base, note_date = name, ""
+    note = _TRAILING_NOTE.search(name)
+    if note:
+        base = name[:note.start()].strip()
+        found = _NOTE_DATE.search(note.group(1))
+        if found:
+            note_date = "%s-%02d-%02d" % (found.group(1), int(found.group(2)), int(found.group(3)))
+    hits = library.search(base, limit=20, with_facets=False).hits
+    same = [h for h in hits if h.doc_id != current_id and (h.title in (name, base) or h.doc_number in (name, base))]
+    if not same:
+        return None
+    same.sort(key=lambda h: (bool(note_date) and h.date == note_date, h.validity == "有效", h.date), reverse=True)
+    return same[0].doc_id
 
 
 class TextPara(RecycleDataViewBehavior, Label):
@@ -522,8 +551,20 @@ class ViewerScreen(KScreen):
 
     # -- related, QR, print -----------------------------------------------------------------
     def open_replacement(self) -> None:
-        if self.replaced_by:
-            self.app.open_search(query=self.replaced_by, keyboard=False)
+        """Open the document that replaces this one; a text search only when the library lacks it."""
+        if not self.replaced_by:
+            return
+        name, current = self.replaced_by, self.doc_id
+
+        def opened(doc_id: str | None) -> None:
+            if self.doc_id != current or self.app.sm.current != "viewer":
+                return  # the visitor went elsewhere meanwhile
+            if doc_id:
+                self.app.show("viewer", doc_id=doc_id, terms=list(self.terms))
+            else:
+                self.app.open_search(query=name, keyboard=False)
+
+        self.app.lib.submit(lambda lib: find_replacement(lib, name, current), opened, channel="replacement")
 
     def show_qr(self) -> None:
         self.app.show("qr", doc_id=self.doc_id)
