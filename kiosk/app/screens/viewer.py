@@ -80,7 +80,7 @@ def find_replacement(library: Any, name: str, current_id: str) -> str | None:
         base = name[:note.start()].strip()
         found = _NOTE_DATE.search(note.group(1))
         if found:
-            note_date = "%s-%02d-%02d" % (found.group(1), int(found.group(2)), int(found.group(3)))
+            note_date = f"{found.group(1)}-{int(found.group(2)):02d}-{int(found.group(3)):02d}"
     hits = library.search(base, limit=20, with_facets=False).hits
     same = [h for h in hits if h.doc_id != current_id and (h.title in (name, base) or h.doc_number in (name, base))]
     if not same:
