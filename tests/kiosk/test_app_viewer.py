@@ -10,11 +10,21 @@ from kivy.metrics import dp
 from kivy.tests.common import UnitTestTouch
 
 
+def page_drawn(viewer, what="page image"):
+    """Wait until the page on screen is the current page rendered for the current layout (its
+    box) and the window has drawn it (nothing left to redraw): not a sleep, not the first
+    texture that comes back."""
+    from kivy.core.window import Window
+
+    wait_for(lambda: viewer.page_texture is not None and viewer._shown_key == viewer._page_key(viewer.page)
+             and viewer.ids.page_image.texture is viewer.page_texture and not Window.canvas.needs_redraw,
+             what=what)
+
+
 def open_pdf(app, page=1, terms=None):
     app.show("viewer", doc_id=first_pdf(app), page=page, terms=terms or [])
     viewer = app.sm.get_screen("viewer")
-    wait_for(lambda: viewer.page_texture is not None, what="page image")
-    step(3)
+    page_drawn(viewer)
     return viewer
 
 
@@ -33,7 +43,8 @@ def test_turn_by_buttons_and_by_swipe(app):
     first = viewer.page_texture
     tap(find_button(viewer, app.t("viewer_next")))
     assert viewer.page == 2
-    wait_for(lambda: viewer.page_texture is not first, what="page 2 drawn")
+    page_drawn(viewer, "page 2")
+    assert viewer.page_texture is not first
     area = viewer.ids.page_area
     x, y = area.to_window(*area.center)
     t = UnitTestTouch(x + 200, y)
@@ -69,12 +80,11 @@ def test_text_mode_with_size_buttons_for_every_format(app):
     assert all(d["font_size"] == viewer.text_font_px for d in viewer.text_data if d["halign"] == "left")
     tap(find_button(viewer, app.t("viewer_text_smaller")))
     assert viewer.text_font_px == size
-    for _ in range(8):
-        button = find_button(viewer, app.t("viewer_text_larger")) if viewer.text_step < viewer.max_text_step else None
-        if button is None:
-            break
-        tap(button)
-    assert viewer.text_font_px >= dp(40), "A+ goes up to at least 40 dp"
+    viewer.set_text_step(viewer.max_text_step - 1)
+    tap(find_button(viewer, app.t("viewer_text_larger")))
+    assert viewer.text_step == viewer.max_text_step and viewer.text_font_px >= dp(40), "A+ goes up to 40 dp or more"
+    with pytest.raises(AssertionError):
+        find_button(viewer, app.t("viewer_text_larger"))  # disabled at the largest size
     tap(find_button(viewer, app.t("viewer_page_mode")))
     assert not viewer.text_mode
     # A TXT document opens in text mode.
@@ -170,3 +180,25 @@ def test_an_amended_document_opens_its_replacement_directly(app):
     assert record.meta.validity == "有效" and record.meta.title.startswith("养老服务补贴管理办法")
     assert not viewer.replaced_by
     assert app.history[-1][1]["doc_id"] == old.doc_id, "返回 leads back to the amended one"
+
+
+def test_after_turning_only_the_new_pages_words_are_boxed(app):
+    viewer = open_pdf(app, page=3, terms=["养老"])
+    assert viewer.page_marks and viewer.ids.page_image.canvas.after.length() > 0, "page 3 has the word"
+    tap(find_button(viewer, app.t("viewer_next")))
+    page_drawn(viewer, "page 4")
+    # Page 4 is about 加装电梯: no 养老 on it, so no box may be drawn over it.
+    path = library_call(app, lambda lib: lib.document_file(viewer.doc_id))
+    from kiosk.app.render import PdfRenderer
+
+    renderer = PdfRenderer()
+    try:
+        box = viewer._shown_key[3]
+        expected = renderer.render(viewer.doc_id, path, 4, box, 1.0, ["养老"]).marks
+    finally:
+        renderer.close()
+    assert viewer.page == 4 and viewer.page_marks == expected == []
+    assert viewer.ids.page_image.canvas.after.length() == 0, "no box of page 3 is left on page 4"
+    tap(find_button(viewer, app.t("viewer_prev")))
+    page_drawn(viewer, "page 3 again")
+    assert viewer.page_marks and viewer.ids.page_image.canvas.after.length() > 0
