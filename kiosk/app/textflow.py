@@ -9,7 +9,9 @@ one small texture on the GPU, never the whole document.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 PIECE_CHARS = 300  # at 44 dp in a portrait column this is a texture ~1,300 px high
 _PAGE_FOOTER = re.compile(r"^\s*[—\-–－]*\s*\d{1,4}\s*[—\-–－]*\s*$")
@@ -93,7 +95,8 @@ def cut(text: str, limit: int = PIECE_CHARS) -> list[str]:
 _NO_LINE_START = set("，。、；：？！）》」』”’〉】〕…—·,.;:?!)]}%")
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:/%_\-]{0,24}|.", re.S)  # a Latin word or number, else one glyph
+_LATIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,:/%_-")
+_LATIN_WORD_MAX = 25  # a longer run (a URL) may break anywhere
 
 
 def wrap(text: str, width: float, char_width) -> list[str]:
@@ -101,18 +104,30 @@ def wrap(text: str, width: float, char_width) -> list[str]:
 
     Chinese breaks between any two glyphs, a Latin word or number is kept whole, and a closing
     punctuation mark never starts a line: it stays on the line before (it may overhang by one
-    glyph, so callers keep one em of room).
+    glyph, so callers keep one em of room). Linear in the text: one width a glyph, then a
+    binary search for each line's end.
     """
     lines: list[str] = []
     for raw in text.split("\n"):
-        line: list[str] = []
-        used = 0.0
-        for token in _TOKEN.findall(raw):
-            w = sum(char_width(c) for c in token)
-            if line and used + w > width and token not in _NO_LINE_START:
-                lines.append("".join(line))
-                line, used = [], 0.0
-            line.append(token)
-            used += w
-        lines.append("".join(line))
+        if not raw:
+            lines.append("")
+            continue
+        ends = list(accumulate(char_width(c) for c in raw))  # ends[i]: width of raw[:i + 1]
+        start, base, n = 0, 0.0, len(raw)
+        while start < n:
+            end = bisect_right(ends, base + width, lo=start)  # raw[start:end] fits
+            if end >= n:
+                lines.append(raw[start:])
+                break
+            end = max(end, start + 1)
+            while end < n and raw[end] in _NO_LINE_START:
+                end += 1  # closing marks hang on this line
+            if raw[end - 1] in _LATIN and end < n and raw[end] in _LATIN:
+                word = end
+                while word > start and raw[word - 1] in _LATIN and end - word < _LATIN_WORD_MAX:
+                    word -= 1
+                if word > start and raw[word - 1] not in _LATIN:
+                    end = word  # the whole word goes to the next line
+            lines.append(raw[start:end])
+            start, base = end, ends[end - 1]
     return lines

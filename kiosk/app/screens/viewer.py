@@ -58,7 +58,6 @@ class Opened:
     pages: list[str]
     paragraphs: list[Paragraph]
     path: Path | None
-    related: list[Any]
 
 
 _TRAILING_NOTE = re.compile(r"\s*[（(]([^（）()]*)[）)]\s*$")
@@ -103,23 +102,26 @@ class TextPara(RecycleDataViewBehavior, Label):
         self.height = self.texture_size[1]
 
 
-class GlyphWidths:
-    """Glyph widths of the app's font at one size, measured once each (CJK glyphs share one width)."""
+class GlyphWidths(dict):
+    """Glyph widths of the app's font at one size, measured once each (CJK glyphs share one width).
+
+    A dict, so ``wrap`` looks most glyphs up at C speed; a new glyph is measured on first use.
+    """
 
     def __init__(self, font_px: float) -> None:
+        super().__init__()
         from kivy.core.text import Label as CoreLabel
 
         self._label = CoreLabel(font_size=font_px)
-        self._cache: dict[str, float] = {}
         self.em, self.line_px = self._label.get_extents("国")
 
-    def __call__(self, c: str) -> float:
+    def __missing__(self, c: str) -> float:
         o = ord(c)
         if 0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0xFF01 <= o <= 0xFF5E:
-            return self.em
-        w = self._cache.get(c)
-        if w is None:
-            w = self._cache[c] = float(self._label.get_extents(c)[0])
+            w = float(self.em)
+        else:
+            w = float(self._label.get_extents(c)[0])
+        self[c] = w
         return w
 
 
@@ -195,10 +197,11 @@ class ViewerScreen(KScreen):
                 return None
             pages = library.document_pages(doc_id)
             path = library.document_file(doc_id)
-            related = library.related(doc_id, 5)
-            return Opened(record, pages, paragraphs(pages), path, related)
+            return Opened(record, pages, paragraphs(pages), path)
 
         self.app.lib.submit(open_doc, self._opened, channel="viewer", on_error=self._open_failed)
+        # Related documents are a search: they come after the document is on screen.
+        self.app.lib.submit(lambda library: library.related(doc_id, 5), self._related, channel="viewer-related")
 
     def snapshot(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id, "page": self.page, "terms": list(self.terms), "text_mode": self.text_mode}
@@ -206,8 +209,10 @@ class ViewerScreen(KScreen):
     def reset_view(self) -> None:
         self.app.render.invalidate("page")
         self._close_dialog()
-        KScreen.reset(self)
+        # The last document goes first: resetting the properties lays out the page area, and a
+        # render asked then must not find the old document's file.
         self._pages, self._paragraphs, self._path, self._record = [], [], None, None
+        KScreen.reset(self)
         self._shown_key = self._wanted_key = None
         self._cache.clear()
         self._inflight.clear()
@@ -221,6 +226,12 @@ class ViewerScreen(KScreen):
     def _default_step(self) -> int:
         return TEXT_STEP_LARGE if self.app.large_text else TEXT_STEP_NORMAL
 
+    def _related(self, hits: list[Any]) -> None:
+        from kiosk.app.screens.search import hits_to_cards
+
+        if self.doc_id and not self.withdrawn:
+            self.related_cards = hits_to_cards(hits, self.app)
+
     def _open_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.message = self.app.t("viewer_no_pages")
@@ -231,7 +242,7 @@ class ViewerScreen(KScreen):
             self.withdrawn = True
             self.message = self.app.t("viewer_withdrawn")
             return
-        from kiosk.app.screens.search import BADGES, hits_to_cards
+        from kiosk.app.screens.search import BADGES
 
         record, meta = opened.record, opened.record.meta
         self._record = record
@@ -245,7 +256,6 @@ class ViewerScreen(KScreen):
         self._paragraphs = list(opened.paragraphs)
         self.page_count = max(record.page_count or 0, len(opened.pages), 1)
         self.page = min(self.page, self.page_count)
-        self.related_cards = hits_to_cards(opened.related, self.app)
         self.app.count("view", doc_id=record.id, topic=meta.topic or None)
         self.can_page = record.format in IMAGE_FORMATS and opened.path is not None and Path(opened.path).is_file()
         self.text_mode = (not self.can_page) if self._want_text_mode is None else (
@@ -292,7 +302,7 @@ class ViewerScreen(KScreen):
                 data.append({"text": label, "page": para.page, "font_size": small, "halign": "center",
                              "color": theme.MUTED, "height": line_px * 0.75})
                 last_page = para.page
-            lines = wrap(para.text, room, glyphs)
+            lines = wrap(para.text, room, glyphs.__getitem__)
             data.append({"text": mark_lines(lines, terms, *TEXT_MARK), "page": para.page, "font_size": font_px,
                          "halign": "left", "color": theme.TEXT, "height": len(lines) * line_px})
         self.text_data = data
@@ -392,7 +402,7 @@ class ViewerScreen(KScreen):
         return (self.doc_id, str(self._path), int(page), box, self.zoom_index, tuple(self.terms))
 
     def request_render(self) -> None:
-        if self.text_mode or self._path is None or self.withdrawn:
+        if self.text_mode or not self.can_page or self._path is None or self.withdrawn:
             return
         key = self._page_key(int(self.page))
         if key == self._shown_key:
