@@ -10,7 +10,12 @@ Three measurements, each in its own app process under ``xvfb-run`` (1920x1080):
 * candidate tap -> first results drawn (the frame after the results were applied) on a
   library of ``--docs`` documents;
 * page turn -> page drawn, for every page of the PDFs of a small share synced with the real
-  sync (page rendering does not depend on the library's size).
+  sync (page rendering does not depend on the library's size);
+* text mode: opening a 30,000-character document -> its first screen of text drawn (the
+  same small share holds one).
+
+``--code DIR`` runs the app from another checkout (e.g. ``/work/baseline``) with this
+benchmark, so the unchanged code and a change are measured the same way, side by side.
 
 Libraries are built once with ``benchmarks.search_bench.build`` and kept in ``--workdir``.
 Prints JSON lines with median, p95, max and the app's RSS. Not a test: never fails on a
@@ -67,15 +72,34 @@ def generated_library(workdir: Path, n: int) -> Path:
     return root
 
 
+LONG_DOC = "法律法规/长文件（三万字）.txt"
+LONG_CHARS = 30_000
+
+
+def long_text(chars: int = LONG_CHARS) -> str:
+    """A plain-text regulation of ``chars`` characters: numbered articles of real sentences."""
+    from sharefiles import TEXT_DOCS
+
+    sentences = [line.strip() for text in TEXT_DOCS.values() for line in text.splitlines()
+                 if len(line.strip()) > 20 and not line.lstrip().startswith("<")]
+    out, n = ["长文件（三万字）", "", "第一章 总则"], 0
+    while sum(len(x) + 1 for x in out) < chars:
+        n += 1
+        out.append(f"第{n}条 " + "".join(sentences[(n + k) % len(sentences)] for k in range(3)))
+    return "\n".join(out)[:chars]
+
+
 def pdf_library(workdir: Path) -> Path:
     from index.config import load_config
 
     sys.path.insert(0, str(REPO / "tests" / "kiosk"))
     from sharefiles import build_library, write_share
 
-    root = workdir / "lib-pdf" / "library"
+    root = workdir / "lib-viewer" / "library"
     if not (root / "catalogue.sqlite").exists():
-        share = write_share(workdir / "lib-pdf" / "share")
+        share = write_share(workdir / "lib-viewer" / "share")
+        (share / LONG_DOC).write_text(long_text(), encoding="utf-8")
+        (share / (LONG_DOC + ".json")).write_text('{"审查人": "王静", "审查日期": "2024-03-01"}', encoding="utf-8")
         build_library(share, root, load_config(None))
     return root
 
@@ -109,7 +133,8 @@ def child(mode: str, library: Path, rounds: int) -> None:
     def after_flip(t: float) -> float | None:
         return next((f for f in flips if f > t), None)
 
-    steps = {"cold": cold, "candidate": candidate, "page": page}[mode](app, flips, after_flip, results, rounds)
+    steps = {"cold": cold, "candidate": candidate, "page": page, "text": text}[mode](
+        app, flips, after_flip, results, rounds)
 
     def tick(dt: float) -> None:
         try:
@@ -235,11 +260,47 @@ def page(app, flips, after_flip, results, rounds) -> Iterator[float]:
     results.append(summary("one_full_redraw", frames))
 
 
+def text(app, flips, after_flip, results, rounds) -> Iterator[float]:
+    """Open the 30,000-character document (text mode: it is a TXT) until its first screen is drawn."""
+    viewer = app.sm.get_screen("viewer")
+    yield from until(lambda: app.library_ready, what="library")
+    found: list = []
+    app.lib.submit(lambda lib: next(r.id for r in lib.catalogue.iter_documents("public")
+                                    if r.source_path.endswith(Path(LONG_DOC).name)), found.append)
+    yield from until(lambda: found, what="the long document")
+    doc_id = found[0]
+    chars: list[int] = []
+    app.lib.submit(lambda lib: sum(len(p) for p in lib.document_pages(doc_id)), chars.append)
+    yield from until(lambda: chars)
+
+    def text_on_screen() -> bool:
+        if viewer.loading or not viewer.text_mode:
+            return False
+        if hasattr(viewer, "text_data"):  # paragraphs in a RecycleView
+            views = viewer.ids.text_view.layout_manager.children
+            return bool(viewer.text_data) and any(v.texture is not None for v in views)
+        label = viewer.ids.text_label  # the unchanged code: one label per chunk
+        return bool(viewer.text_markup) and label.texture is not None
+
+    times: list[float] = []
+    for _ in range(rounds):
+        app.go_home()
+        yield 0.3
+        t = time.perf_counter()
+        app.show("viewer", doc_id=doc_id)
+        yield from until(text_on_screen, what="text applied")
+        mark = time.perf_counter()
+        yield from until(lambda m=mark: after_flip(m), what="frame")
+        times.append((after_flip(mark) - t) * 1000)
+    results.append(summary("text_mode_open_to_first_screen_drawn", times, document_chars=chars[0]))
+
+
 # -- the driver --------------------------------------------------------------------------------
 
-def run_child(mode: str, library: Path, rounds: int) -> list[dict[str, object]]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), KIOSK_BENCH_T0=repr(time.time()))
-    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable, "-m", "benchmarks.app_bench",
+def run_child(mode: str, library: Path, rounds: int, code: Path = REPO) -> list[dict[str, object]]:
+    # The app's code comes from ``code``; this file runs as a script so it is always this version.
+    env = dict(os.environ, PYTHONPATH=f"{code}{os.pathsep}{REPO / 'tests' / 'kiosk'}", KIOSK_BENCH_T0=repr(time.time()))
+    cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1080x24", sys.executable, str(Path(__file__).resolve()),
            "--child", mode, "--library", str(library), "--rounds", str(rounds)]
     env["KIOSK_BENCH_T0"] = repr(time.time())
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800, cwd=REPO)
@@ -257,7 +318,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "kiosk-bench"))
-    parser.add_argument("--only", choices=("cold", "candidate", "page"), action="append")
+    parser.add_argument("--only", choices=("cold", "candidate", "page", "text"), action="append")
+    parser.add_argument("--code", action="append", help="run the app from this checkout (repeat to compare; "
+                        "default: this one)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--library", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -266,10 +329,13 @@ def main() -> None:
         return
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    only = set(args.only or ("cold", "candidate", "page"))
-    if "page" in only:
-        for r in run_child("page", pdf_library(workdir), args.rounds):
-            print(json.dumps(r, ensure_ascii=False), flush=True)
+    only = set(args.only or ("cold", "candidate", "page", "text"))
+    codes = [Path(c).resolve() for c in (args.code or [str(REPO)])]
+    for mode in ("page", "text"):
+        if mode in only:
+            for code in codes:  # one after the other, same library, same machine
+                for r in run_child(mode, pdf_library(workdir), args.rounds, code):
+                    print(json.dumps({"code": str(code), **r}, ensure_ascii=False), flush=True)
     if "candidate" in only:
         for r in run_child("candidate", generated_library(workdir, args.docs), args.rounds):
             print(json.dumps(r, ensure_ascii=False), flush=True)

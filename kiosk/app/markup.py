@@ -47,3 +47,34 @@ def mark_terms(text: str, terms: list[str]) -> str:
 
 def plain(snippet: str) -> str:
     return _strip_tags(snippet)
+
+
+def mark_lines(lines: list[str], terms: list[str], open_tag: str, close_tag: str) -> str:
+    """Lines of one paragraph joined with newlines, escaped, every occurrence of ``terms`` marked.
+
+    Words are found in the whole paragraph, so a word broken over two lines is marked on both.
+    """
+    text = "".join(lines)
+    words = sorted({t for t in terms if t and t.strip()}, key=len, reverse=True)
+    marked = [False] * len(text)
+    if words:
+        pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
+        for m in pattern.finditer(text):
+            marked[m.start():m.end()] = [True] * (m.end() - m.start())
+    out: list[str] = []
+    pos = 0
+    for number, line in enumerate(lines):
+        if number:
+            out.append("\n")
+        run_start = pos
+        end = pos + len(line)
+        while run_start < end:
+            state = marked[run_start]
+            run_end = run_start
+            while run_end < end and marked[run_end] == state:
+                run_end += 1
+            piece = escape_markup(text[run_start:run_end])
+            out.append(open_tag + piece + close_tag if state else piece)
+            run_start = run_end
+        pos = end
+    return "".join(out)

@@ -52,15 +52,16 @@ class PdfRenderer:
         try:
             pw, ph = pg.get_size()
             scale = min(box[0] / pw, box[1] / ph) * zoom
-            bitmap = pg.render(scale=scale, rev_byteorder=True)  # RGB(x) in byte order R, G, B
-            import numpy as np
+            import pypdfium2.raw as pdfium_c
 
-            arr = bitmap.to_numpy()
-            height, width = arr.shape[0], arr.shape[1]
-            rgba = np.empty((height, width, 4), dtype=np.uint8)  # 4 bytes a pixel: no row alignment issue
-            rgba[:, :, :3] = arr[:, :, :3]
-            rgba[:, :, 3] = 255
-            rgb = rgba.tobytes()
+            # RGBA straight from pdfium (4 bytes a pixel, opaque white ground): no copy in Python.
+            bitmap = pg.render(scale=scale, force_bitmap_format=pdfium_c.FPDFBitmap_BGRA, rev_byteorder=True)
+            width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+            raw = memoryview(bitmap.buffer).cast("B")
+            if stride == width * 4:
+                rgb = bytes(raw[:height * stride])
+            else:
+                rgb = b"".join(bytes(raw[row * stride:row * stride + width * 4]) for row in range(height))
             marks = self._marks(pg, terms, scale, ph) if terms else []
         finally:
             pg.close()

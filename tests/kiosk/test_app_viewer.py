@@ -6,14 +6,25 @@ import shutil
 
 import pytest
 from conftest import find_button, first_pdf, library_call, step, tap, wait_for
+from kivy.metrics import dp
 from kivy.tests.common import UnitTestTouch
+
+
+def page_drawn(viewer, what="page image"):
+    """Wait until the page on screen is the current page rendered for the current layout (its
+    box) and the window has drawn it (nothing left to redraw): not a sleep, not the first
+    texture that comes back."""
+    from kivy.core.window import Window
+
+    wait_for(lambda: viewer.page_texture is not None and viewer._shown_key == viewer._page_key(viewer.page)
+             and viewer.ids.page_image.texture is viewer.page_texture and not Window.canvas.needs_redraw,
+             what=what)
 
 
 def open_pdf(app, page=1, terms=None):
     app.show("viewer", doc_id=first_pdf(app), page=page, terms=terms or [])
     viewer = app.sm.get_screen("viewer")
-    wait_for(lambda: viewer.page_texture is not None, what="page image")
-    step(3)
+    page_drawn(viewer)
     return viewer
 
 
@@ -32,7 +43,8 @@ def test_turn_by_buttons_and_by_swipe(app):
     first = viewer.page_texture
     tap(find_button(viewer, app.t("viewer_next")))
     assert viewer.page == 2
-    wait_for(lambda: viewer.page_texture is not first, what="page 2 drawn")
+    page_drawn(viewer, "page 2")
+    assert viewer.page_texture is not first
     area = viewer.ids.page_area
     x, y = area.to_window(*area.center)
     t = UnitTestTouch(x + 200, y)
@@ -59,17 +71,27 @@ def test_zoom_buttons(app):
 def test_text_mode_with_size_buttons_for_every_format(app):
     viewer = open_pdf(app, terms=["公报"])
     tap(find_button(viewer, app.t("viewer_text_mode")))
-    assert viewer.text_mode and "公报" in viewer.text_markup and "[b]" in viewer.text_markup
-    size = viewer.ids.text_label.font_size
+    wait_for(lambda: viewer.text_mode and viewer.text_data, what="text mode")
+    marked = [d["text"] for d in viewer.text_data if "公报" in d["text"]]
+    assert marked and all("[u]" in t for t in marked), "the search word is marked in text mode"
+    size = viewer.text_font_px
     tap(find_button(viewer, app.t("viewer_text_larger")))
-    assert viewer.ids.text_label.font_size > size
+    assert viewer.text_font_px > size
+    assert all(d["font_size"] == viewer.text_font_px for d in viewer.text_data if d["halign"] == "left")
     tap(find_button(viewer, app.t("viewer_text_smaller")))
-    assert viewer.ids.text_label.font_size == size
+    assert viewer.text_font_px == size
+    viewer.set_text_step(viewer.max_text_step - 1)
+    tap(find_button(viewer, app.t("viewer_text_larger")))
+    assert viewer.text_step == viewer.max_text_step and viewer.text_font_px >= dp(40), "A+ goes up to 40 dp or more"
+    with pytest.raises(AssertionError):
+        find_button(viewer, app.t("viewer_text_larger"))  # disabled at the largest size
+    tap(find_button(viewer, app.t("viewer_page_mode")))
+    assert not viewer.text_mode
     # A TXT document opens in text mode.
     hits = library_call(app, lambda lib: lib.search("家庭医生").hits)
     app.show("viewer", doc_id=hits[0].doc_id)
-    wait_for(lambda: viewer.title and not viewer.loading, what="txt document")
-    assert viewer.text_mode and "家庭医生" in viewer.text_markup
+    wait_for(lambda: viewer.title and not viewer.loading and viewer.text_data, what="txt document")
+    assert viewer.text_mode and any("家庭医生" in d["text"] for d in viewer.text_data)
     assert viewer.related_cards, "related documents are offered"
 
 
@@ -84,7 +106,10 @@ def test_qr_code_of_the_public_page(app):
     law = library_call(app, lambda lib: lib.search("政府信息公开条例").hits[0].doc_id)
     app.show("qr", doc_id=law)
     wait_for(lambda: qr.doc_id == law and (qr.qr_texture is not None or qr.message), what="qr for law")
-    assert qr.qr_texture is None and qr.message == app.t("qr_no_url")
+    assert qr.qr_texture is None and qr.message.startswith(app.t("qr_no_url"))
+    assert "文号" not in qr.message, "no 文号 asked for when the document has none"
+    assert qr.title in qr.message, "the visitor is told what to note: the title"
+    assert str(app.kconfig["app.request_place"]) in qr.message, "and where to go"
     hits = library_call(app, lambda lib: lib.search("区政办发〔2023〕5号").hits)
     app.show("qr", doc_id=hits[0].doc_id)
     wait_for(lambda: qr.qr_texture is not None, what="qr code")
@@ -141,3 +166,39 @@ def test_pinch_zooms_as_a_second_way(app):
     a.touch_up()
     wait_for(lambda: viewer.zoom_index > 0 and viewer.page_texture.width > width * 1.3, what="pinch zoom")
     assert viewer.page == 1, "a pinch is not a swipe"
+
+
+def test_an_amended_document_opens_its_replacement_directly(app):
+    old = library_call(app, lambda lib: next(h for h in lib.search("养老服务补贴管理办法").hits if h.validity == "已修订"))
+    viewer = app.sm.get_screen("viewer")
+    app.show("viewer", doc_id=old.doc_id)
+    wait_for(lambda: viewer.title and not viewer.loading and viewer.replaced_by, what="amended document")
+    tap(find_button(viewer, app.t("replaced_by", title=viewer.replaced_by)))
+    wait_for(lambda: app.sm.current == "viewer" and viewer.doc_id != old.doc_id and viewer.title and not viewer.loading,
+             what="the replacement document")
+    record = library_call(app, lambda lib: lib.document(viewer.doc_id))
+    assert record.meta.validity == "有效" and record.meta.title.startswith("养老服务补贴管理办法")
+    assert not viewer.replaced_by
+    assert app.history[-1][1]["doc_id"] == old.doc_id, "返回 leads back to the amended one"
+
+
+def test_after_turning_only_the_new_pages_words_are_boxed(app):
+    viewer = open_pdf(app, page=3, terms=["养老"])
+    assert viewer.page_marks and viewer.ids.page_image.canvas.after.length() > 0, "page 3 has the word"
+    tap(find_button(viewer, app.t("viewer_next")))
+    page_drawn(viewer, "page 4")
+    # Page 4 is about 加装电梯: no 养老 on it, so no box may be drawn over it.
+    path = library_call(app, lambda lib: lib.document_file(viewer.doc_id))
+    from kiosk.app.render import PdfRenderer
+
+    renderer = PdfRenderer()
+    try:
+        box = viewer._shown_key[3]
+        expected = renderer.render(viewer.doc_id, path, 4, box, 1.0, ["养老"]).marks
+    finally:
+        renderer.close()
+    assert viewer.page == 4 and viewer.page_marks == expected == []
+    assert viewer.ids.page_image.canvas.after.length() == 0, "no box of page 3 is left on page 4"
+    tap(find_button(viewer, app.t("viewer_prev")))
+    page_drawn(viewer, "page 3 again")
+    assert viewer.page_marks and viewer.ids.page_image.canvas.after.length() > 0

@@ -6,6 +6,7 @@ from typing import Any
 
 from kivy.graphics.texture import Texture
 from kivy.properties import ObjectProperty, StringProperty
+from kivy.utils import escape_markup
 
 from kiosk.app.render import qr_rgb
 from kiosk.app.screens.base import KScreen
@@ -39,24 +40,24 @@ class QrScreen(KScreen):
         self.doc_id = doc_id
         pattern = str(self.app.kconfig["app.url_pattern"])
 
-        def find(library: Any) -> tuple[str, str] | None:
+        def find(library: Any) -> tuple[str, str, str] | None:
             record = library.document(doc_id)
             if record is None:
                 return None
-            return record.meta.title, public_url(record.meta, pattern)
+            return record.meta.title, public_url(record.meta, pattern), record.meta.doc_number or ""
 
         self.app.lib.submit(find, self._found, channel="qr")
 
     def snapshot(self) -> dict[str, Any]:
         return {"doc_id": self.doc_id}
 
-    def _found(self, found: tuple[str, str] | None) -> None:
+    def _found(self, found: tuple[str, str, str] | None) -> None:
         if found is None:
             self.message = self.app.t("viewer_withdrawn")
             return
-        self.title, self.url = found
+        self.title, self.url, doc_number = found
         if not self.url:
-            self.message = self.app.t("qr_no_url")
+            self.message = self.no_url_message(self.title, doc_number)
             return
         side, rgb = qr_rgb(self.url, 720)
         texture = Texture.create(size=(side, side), colorfmt="rgba")
@@ -65,6 +66,18 @@ class QrScreen(KScreen):
         texture.mag_filter = "nearest"
         self.qr_texture = texture
         self.app.count("qr", doc_id=self.doc_id)
+
+
+    def no_url_message(self, title: str, doc_number: str) -> str:
+        """No page on the web: what to note (the 文号 if there is one, else the title) and where to go."""
+        t, config = self.app.t, self.app.kconfig
+        note = t("qr_note_number", doc_number=doc_number) if doc_number else t("qr_note_title", title=title)
+        lines = [t("qr_no_url"), note, t("qr_ask_at")]
+        for key in ("place", "hours", "phone"):
+            value = str(config[f"app.request_{key}"] or "")
+            if value:
+                lines.append(t(f"request_{key}", **{key: value}))
+        return escape_markup("\n".join(lines))
 
 
 SCREEN_CLASS = QrScreen
