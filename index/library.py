@@ -28,6 +28,7 @@ from typing import Any
 from whoosh import query as Q
 
 from index import search as S
+from index.bounds import QueryBounds
 from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
@@ -73,6 +74,7 @@ class Library:
         self._index_inode = 0
         self._generation = -1
         self._vocab = Vocabulary([])
+        self.bounds = QueryBounds.from_config(config)
         self._open_index()
         if writable:
             self._recover()
@@ -170,7 +172,10 @@ class Library:
         sort: str = "relevance",
         with_facets: bool = True,
     ) -> SearchResult:
-        """Public documents matching ``query`` (all of them for an empty query), best first."""
+        """Public documents matching ``query`` (all of them for an empty query), best first.
+
+        A query over the bounds (``self.bounds``) is cut to them; the result says so."""
+        query, cut = self.bounds.cut(query)
         with self._lock:
             s = self._searcher
             pq = S.parse_query(query, self._vocab)
@@ -222,7 +227,7 @@ class Library:
                 if corrected and corrected not in suggestions:
                     suggestions.insert(0, corrected)
             return SearchResult(query=query, total=total, hits=hits, facets=facets,
-                                suggestions=suggestions[:6], corrected_query=corrected)
+                                suggestions=suggestions[:6], corrected_query=corrected, query_cut=cut)
 
     def _has_phrases(self, pq: S.ParsedQuery, fields: dict[str, Any]) -> bool:
         long_words = [w for w in pq.words if len(w) >= 3 and has_cjk(w)]
@@ -295,8 +300,8 @@ class Library:
 
     def candidates(self, letters: str, limit: int = 12) -> list[str]:
         """Chinese words of the library's own vocabulary for Latin letters (``xxgk`` -> 信息公开)."""
+        letters = self.bounds.cut(letters)[0].lower()
         with self._lock:
-            letters = letters.strip().lower()
             found = self._vocab.lookup(letters, limit=limit)
             exact = [w for w in found if self._vocab.matches_exactly(w, letters)]
             out = list(exact)

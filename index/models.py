@@ -122,6 +122,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # facet name ("kind", "year", "issuer", "topic", "validity") -> value -> count
     suggestions: list[str]
     corrected_query: str = ""  # set when the results are for a corrected query (typo fallback)
+    query_cut: bool = False  # the query was longer than the bounds (index.bounds) and was cut
 
     def to_json(self) -> dict[str, Any]:
         return {

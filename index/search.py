@@ -13,6 +13,7 @@ from whoosh import query as Q
 from whoosh import sorting
 
 from index.analysis import query_grams, query_words
+from index.bounds import keep_terms
 from index.models import Filters, Hit
 from index.normalize import LATIN_QUERY, clean_query, has_cjk, normalize
 from index.vocab import Vocabulary
@@ -61,7 +62,7 @@ def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
     if LATIN_QUERY.match(text) and not pq.doc_number:
         segmented = vocab.segment(text)
         if segmented:
-            pq.words, pq.from_pinyin = segmented, True
+            pq.words, pq.from_pinyin = keep_terms(segmented), True
             return pq
     words: list[str] = []
     for n, part in enumerate(_QUOTES.split(text)):
@@ -69,7 +70,7 @@ def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
             words.extend(p for p in part.split() if p)
         else:
             words.extend(_merge_singles(query_words(part)))
-    pq.words = words
+    pq.words = keep_terms(words)
     return pq
 
 

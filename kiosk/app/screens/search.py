@@ -15,6 +15,7 @@ from kivy.properties import (
 )
 from kivy.utils import escape_markup
 
+from index.bounds import QueryBounds
 from index.models import Filters, Hit, SearchResult
 from kiosk.app import theme
 from kiosk.app.markup import snippet_markup
@@ -75,8 +76,10 @@ class SearchScreen(KScreen):
     has_more = BooleanProperty(False)
     searching = BooleanProperty(False)
     terms = ListProperty()
+    limit_note = StringProperty("")  # 最多输入 N 个字, while the field is full
     session_properties = ("committed", "letters", "candidates", "cards", "total", "corrected", "suggestions",
-                          "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms")
+                          "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms",
+                          "limit_note")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -99,7 +102,7 @@ class SearchScreen(KScreen):
         if new_state == (self.query, dict(self.filters), self.sort) and self.total >= 0:
             self.keyboard_visible = keyboard
             return  # coming back: keep results and scroll position
-        self.committed, self.letters, self.candidates = query, "", []
+        self.committed, self.letters, self.candidates = self._fit(query), "", []
         self.filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
         self.sort = sort
         self.keyboard_visible = keyboard
@@ -200,8 +203,36 @@ class SearchScreen(KScreen):
                 line.add_widget(btn)
             box.add_widget(line)
 
+    # -- the query's bounds (index.bounds, settings search.max_query_*) ---------------------
+    @property
+    def bounds(self) -> QueryBounds:
+        return QueryBounds.from_config(self.app.kconfig)
+
+    def _fit(self, text: str) -> str:
+        """``text`` within the bounds; says 最多输入 N 个字 when it had to be cut."""
+        fitted, cut = self.bounds.cut(text)
+        if not cut:
+            self.limit_note = ""
+            return text
+        self.limit_note = self.app.t("query_too_long", limit=self.bounds.max_chars)
+        return fitted
+
+    def _refuses(self, key: KeyButton) -> bool:
+        """A key that would take the query over its bounds is refused, with the message on screen."""
+        if key.action in ("delete", "clear", "search"):
+            self.limit_note = ""
+            return False
+        b = self.bounds
+        longer = self.query + (" " if key.action == "space" else key.value)
+        if b.length(longer) > b.max_chars or len(longer.split()) > b.max_words:
+            self.limit_note = self.app.t("query_too_long", limit=b.max_chars)
+            return True
+        return False
+
     def on_key(self, key: KeyButton) -> None:
         self.app.mark_session()
+        if self._refuses(key):
+            return
         if key.action == "delete":
             if self.letters:
                 self.letters = self.letters[:-1]
@@ -256,7 +287,7 @@ class SearchScreen(KScreen):
     def choose_candidate(self, word: str) -> None:
         self.app.mark_session()
         self.app.lib.invalidate("candidates")
-        self.committed, self.letters, self.candidates = self.committed + word, "", []
+        self.committed, self.letters, self.candidates = self._fit(self.committed + word), "", []
         self._count_next = True
         self._search_trigger.cancel()
         self.run_search()
@@ -324,7 +355,7 @@ class SearchScreen(KScreen):
 
     def choose_suggestion(self, word: str) -> None:
         self.app.mark_session()
-        self.committed, self.letters = word, ""
+        self.committed, self.letters = self._fit(word), ""
         self._count_next = True
         self.run_search()
 
