@@ -107,7 +107,6 @@ class Hit:
     page: int = 1  # page to open at (gazette item hits)
     replaced_by: str = ""
     topic: str = ""
-    matched_terms: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         keys = ("id", "title", "kind", "doc_number", "issuer", "date", "validity", "source_path", "score", "snippet")
@@ -123,6 +122,7 @@ class SearchResult:
     suggestions: list[str]
     corrected_query: str = ""  # set when the results are for a corrected query (typo fallback)
     query_cut: bool = False  # the query was longer than the bounds (index.bounds) and was cut
+    terms: list[str] = field(default_factory=list)  # the query's words the hits matched (for marking them)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -318,7 +318,7 @@ class SearchScreen(KScreen):
             self._on_results(result, more=more, counted=count, query=query)
 
         def facets(library: Any) -> dict[str, dict[str, int]]:
-            return library.search(query, filters, limit=1, with_facets=True).facets
+            return library.search_facets(query, filters)  # counts only: no ranking, no hits
 
         self.app.lib.submit(search, done, channel="search", on_error=self._on_error)
         if not more:
@@ -336,9 +336,7 @@ class SearchScreen(KScreen):
         self.has_more = len(self.cards) < result.total
         self.corrected = result.corrected_query or ""
         self.suggestions = list(result.suggestions or []) if result.total == 0 else []
-        terms: list[str] = []
-        for hit in result.hits:
-            terms.extend(t for t in hit.matched_terms if t not in terms)
+        terms = list(result.terms)
         self.terms = terms if not more else list(dict.fromkeys([*self.terms, *terms]))
         if not more and "results" in self.ids:
             self.ids.results.scroll_y = 1

@@ -1,31 +1,20 @@
-"""Queries over a library's index: parsing a visitor's words, ranking, facets, snippets,
-suggestions. Pure functions over a Whoosh searcher and the catalogue; ``Library`` wires them.
-"""
+"""A visitor's words understood and turned into Whoosh queries (private: see ``index.search``)."""
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as Q
-from whoosh import sorting
 
 from index.analysis import query_grams, query_words
 from index.bounds import keep_terms
-from index.models import Filters, Hit
+from index.models import Filters
 from index.normalize import LATIN_QUERY, clean_query, has_cjk, normalize
+from index.search._ranking import BOOST_BODY, BOOST_META, BOOST_TITLE, BOOST_TITLE_WORD
 from index.vocab import Vocabulary
-from index.whoosh_index import FACET_FIELDS, exact_key, is_current
-
-# Field weights: a title match outranks an issuer/topic match, which outranks the body.
-BOOST_TITLE = 8.0
-BOOST_TITLE_WORD = 4.0
-BOOST_META = 3.0
-BOOST_BODY = 1.0
-RERANK_DEPTH = 60
-REPEALED_FACTOR = 0.85
+from index.whoosh_index import exact_key
 
 
 class Or(Q.Or):
@@ -171,99 +160,16 @@ def filter_query(filters: Filters | None) -> Q.Query | None:
     return Q.And(terms) if terms else None
 
 
-def count_and_facets(searcher: Any, q: Q.Query, flt: Q.Query | None,
-                     with_facets: bool = True) -> tuple[int, dict[str, dict[str, int]]]:
-    """One unscored pass over all matches: their number and the counts per facet value."""
-    facets = {name: sorting.FieldFacet(name, allow_overlap=False) for name in FACET_FIELDS} if with_facets else None
-    results = searcher.search(q, filter=flt, limit=None, groupedby=facets, scored=False, terms=False)
-    out: dict[str, dict[str, int]] = {}
-    for name in FACET_FIELDS if with_facets else ():
-        groups = results.groups(name)
-        counts = {str(k): len(v) for k, v in groups.items() if k not in (None, "", b"")}
-        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return len(results), out
+def restrict(q: Q.Query, flt: Q.Query | None) -> Q.Query:
+    """``q`` limited to documents matching ``flt``, scored as ``q`` alone.
 
-
-def rank_key(pq: ParsedQuery, fields: dict[str, Any], score: float) -> tuple[Any, ...]:
-    """Exact 文号 or title first; title matches above body-only; current above repealed; newer first."""
-    title_n = normalize(fields.get("title", ""))
-    tier = 0
-    if pq.doc_number is not None or (pq.words and exact_key(fields.get("title", "")) == exact_key("".join(pq.words) if pq.from_pinyin else pq.text)):
-        tier = 3
-    elif pq.words and all(w in title_n for w in pq.words):
-        tier = 2
-    factor = 1.0 if is_current(fields.get("validity", "")) else REPEALED_FACTOR
-    digits = "".join(ch for ch in str(fields.get("date", "")) if ch.isdigit())[:8]
-    return (-tier, -round(score * factor, 3), -int(digits) if digits else 0)
-
-
-_MARK = re.compile(r"<mark>|</mark>")
-
-
-def make_snippet(pages: list[str], terms: list[str], width: int = 90) -> str:
-    """A passage around the first matched word, matched words wrapped in <mark>…</mark> (HTML-escaped)."""
-    text = " ".join(" ".join(pages).split()) if pages else ""
-    if not text:
-        return ""
-    terms = sorted({normalize(t) for t in terms if t}, key=len, reverse=True)
-    # Normalising a whole document is the slow part: look in the text as it is first.
-    first = min((i for i in (text.find(t) for t in terms) if i >= 0), default=-1)
-    norm = text
-    if first < 0 and terms:
-        norm = normalize(text)
-        first = min((i for i in (norm.find(t) for t in terms) if i >= 0), default=-1)
-    start = max(first - width // 3, 0) if first >= 0 else 0
-    end = min(start + width, len(text))
-    piece = text[start:end]
-    npiece = normalize(piece)
-    spans: list[tuple[int, int]] = []
-    for t in terms:
-        i = npiece.find(t)
-        while i >= 0:
-            if not any(a < i + len(t) and i < b for a, b in spans):
-                spans.append((i, i + len(t)))
-            i = npiece.find(t, i + len(t))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:  # words that touch are one marked run (最低生活保障, not 最低|生活|保障)
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    spans = merged
-    out, pos = [], 0
-    for a, b in spans:
-        out.append(html.escape(piece[pos:a]))
-        out.append(f"<mark>{html.escape(piece[a:b])}</mark>")
-        pos = b
-    out.append(html.escape(piece[pos:]))
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    return prefix + "".join(out) + suffix
-
-
-def strip_marks(snippet: str) -> str:
-    return html.unescape(_MARK.sub("", snippet))
-
-
-def hit_from_fields(fields: dict[str, Any], score: float, snippet: str, terms: list[str]) -> Hit:
-    return Hit(
-        id=fields["id"],
-        title=fields.get("title", ""),
-        kind=fields.get("kind", ""),
-        doc_number=fields.get("doc_number", ""),
-        issuer=fields.get("issuer", ""),
-        date=fields.get("date", ""),
-        validity=fields.get("validity", ""),
-        source_path=fields.get("source_path", ""),
-        score=round(float(score), 4),
-        snippet=snippet,
-        doc_id=fields.get("doc_id", fields["id"]),
-        page=int(fields.get("page") or 1),
-        replaced_by=fields.get("replaced_by", ""),
-        topic=fields.get("topic", ""),
-        matched_terms=terms,
-    )
+    Whoosh's ``filter=`` goes through ``FilterCollector``, which tests ``bool(BitSet)`` per
+    match (a scan of the whole set each time: seconds on a filtered common word). A
+    ``Require`` matcher skips to the filter's documents instead and keeps ``q``'s scores.
+    Searches with it must pass ``optimize=False``: whoosh3 3.54 raises ``AssertionError``
+    in ``IntersectionMatcher._find_next`` for ``Require`` with block quality on.
+    """
+    return q if flt is None else Q.Require(q, flt)
 
 
 def fuzzy_title_query(text: str) -> Q.Query | None:
@@ -274,14 +180,3 @@ def fuzzy_title_query(text: str) -> Q.Query | None:
     grams = sorted({chars[i : i + 2] for i in range(len(chars) - 1)})
     need = max(1, len(grams) - 2)
     return Or([Q.Term("title", g) for g in grams], minmatch=need)
-
-
-def similarity(query: str, title: str) -> float:
-    """How closely ``query`` matches (part of) ``title``, 0..100; a query longer than the title scores 0."""
-    from rapidfuzz import fuzz
-
-    q, t = exact_key(query), exact_key(title)
-    if len(q) > len(t):
-        return 0.0
-    return float(fuzz.partial_ratio(q, t))
-
