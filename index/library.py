@@ -119,7 +119,7 @@ class Library:
             return self._engine.refresh()
 
     def _swap_engine(self) -> None:
-        old, self._engine = self._engine, SearchEngine(self._ix, self.catalogue)
+        old, self._engine = self._engine, SearchEngine(self._ix, self.catalogue, self.config["search.order_issuers"])
         self._index_inode = _inode(self.index_path)
         if old is not None:
             old.close()
@@ -158,7 +158,7 @@ class Library:
         query, _cut = self.bounds.cut(query)
         with self._lock:
             e = self._engine
-            q = build_query(parse_query(query, e.vocab))
+            q = build_query(parse_query(query, e.vocab, e.issuers))
             if q is None:
                 from whoosh import query as Q
 

@@ -30,6 +30,7 @@ class DocumentMeta:
     kind: str = "其他"
     title: str = ""
     doc_number: str = ""  # 文号
+    order_number: str = ""  # decree number (令), canonical: 国务院令第735号
     issuer: str = ""  # 发布机构
     written_date: str = ""  # 成文日期
     publish_date: str = ""  # 发布日期

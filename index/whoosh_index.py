@@ -92,10 +92,18 @@ def reset_index(path: Path) -> wi.Index:
 
 def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str, Any]]:
     """The index documents of one public catalogue record."""
-    from index.docnumber import doc_number_match_keys, parse_doc_number
+    from index.docnumber import (
+        doc_number_match_keys,
+        order_keys,
+        parse_doc_number,
+        parse_order_number,
+    )
 
     m = rec.meta
     dn = parse_doc_number(m.doc_number) if m.doc_number else None
+    # A decree number (令) is found by its own keys, from order_number or a 文号 that is one.
+    order = parse_order_number(m.order_number or m.doc_number)
+    dn_keys = (doc_number_match_keys(dn) if dn else []) + (order_keys(order) if order else [])
     common: dict[str, Any] = {
         "doc_id": rec.id,
         "kind": m.kind,
@@ -104,7 +112,7 @@ def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str,
         "topic": m.topic,
         "year": str(m.year or ""),
         "date": m.date,
-        "doc_number": m.doc_number,
+        "doc_number": m.doc_number or m.order_number,  # the card shows the decree number of a law
         "source_path": rec.source_path,
         "replaced_by": m.replaced_by,
     }
@@ -122,7 +130,7 @@ def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str,
         "title_exact": exact_key(m.title),
         "meta": meta_text + " " + " ".join(it.title for it in items),
         "body": issue_body,
-        "dn_key": " ".join(doc_number_match_keys(dn)) if dn else "",
+        "dn_key": " ".join(dn_keys),
     }
     for n, item in enumerate(items):
         end = items[n + 1].page - 1 if n + 1 < len(items) else len(pages)

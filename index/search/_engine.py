@@ -29,8 +29,9 @@ RESULT_CACHE_SIZE = 256
 class SearchEngine:
     """Search, facets, candidates and suggestions over one Whoosh index and the catalogue's vocabulary."""
 
-    def __init__(self, ix: Any, catalogue: Any) -> None:
+    def __init__(self, ix: Any, catalogue: Any, issuers: dict[str, str] | None = None) -> None:
         self._ix = ix
+        self.issuers = dict(issuers or {})  # staff's short names of decree issuers
         self.catalogue = catalogue
         self.searcher = ix.searcher()
         self.generation = 0  # bumped whenever what a search sees may have changed
@@ -127,7 +128,7 @@ class SearchEngine:
     def _search(self, query: str, filters: Filters | None, *, limit: int, offset: int, sort: str,
                 with_facets: bool) -> SearchResult:
         s = self.searcher
-        pq = S.parse_query(query, self.vocab)
+        pq = S.parse_query(query, self.vocab, self.issuers)
         q = S.build_query(pq)
         flt = S.filter_query(filters)
         browse = q is None
@@ -160,14 +161,14 @@ class SearchEngine:
         else:  # optimize=False: the scored pass counted every match
             total, facets = len(results), {}
         total = max(total - dropped, len(ranked))
-        terms = pq.display_terms if not pq.doc_number else []
+        terms = pq.display_terms if not (pq.doc_number or pq.order_number) else []
         hits = [self._hit(f, sc, terms) for f, sc in ranked[offset:want]]
         suggestions: list[str] = []
         corrected = ""
         if total == 0 and pq.text:
             hits, corrected = self._typo_fallback(pq, flt, limit)
             total = len(hits)
-            if not hits and len(pq.words) > 1 and pq.doc_number is None:
+            if not hits and len(pq.words) > 1 and pq.doc_number is None and pq.order_number is None:
                 # Nothing has every word: rank what has some of them (questions in plain words).
                 loose = self._ranked(S.loose_query(pq), flt, want)
                 hits = [self._hit(dict(r.fields()), r.score, terms) for r in loose][offset:want]
@@ -181,7 +182,7 @@ class SearchEngine:
 
     def _has_phrases(self, pq: S.ParsedQuery, fields: dict[str, Any]) -> bool:
         long_words = [w for w in pq.words if len(w) >= 3 and has_cjk(w)]
-        if not long_words:
+        if not long_words or pq.order_number is not None:  # a decree number matched its key, not words
             return True
         head = normalize(" ".join(str(fields.get(k, "")) for k in ("title", "issuer", "topic", "doc_number")))
         missing = [w for w in long_words if w not in head]

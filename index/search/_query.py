@@ -32,6 +32,7 @@ class ParsedQuery:
     text: str  # normalised, blanks collapsed
     words: list[str] = field(default_factory=list)  # Chinese words / Latin and digit runs
     doc_number: Any = None  # index.docnumber.DocNumber when the query is a 文号
+    order_number: Any = None  # index.docnumber.OrderNumber when the query is a decree number (令)
     from_pinyin: bool = False  # words came from Latin letters via the vocabulary
 
     @property
@@ -39,15 +40,19 @@ class ParsedQuery:
         return [w for w in self.words if w]
 
 
-def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
-    from index.docnumber import looks_like_doc_number, parse_doc_number
+def parse_query(raw: str, vocab: Vocabulary, issuers: dict[str, str] | None = None) -> ParsedQuery:
+    """``issuers``: staff's short names of decree issuers (setting ``search.order_issuers``)."""
+    from index.docnumber import looks_like_doc_number, looks_like_order_number, parse_doc_number
 
     text = clean_query(raw)
     pq = ParsedQuery(text=text)
     if not text:
         return pq
+    pq.order_number = looks_like_order_number(text, issuers)
     if looks_like_doc_number(text):
         pq.doc_number = parse_doc_number(text)
+    if pq.order_number is not None and pq.doc_number is None:
+        return pq
     if LATIN_QUERY.match(text) and not pq.doc_number:
         segmented = vocab.segment(text)
         if segmented:
@@ -115,7 +120,7 @@ def loose_query(pq: ParsedQuery) -> Q.Query:
 
 def title_query(pq: ParsedQuery) -> Q.Query | None:
     """Every word in the title: the documents that rank first (Library's fast path)."""
-    if pq.doc_number is not None or not pq.words:
+    if pq.doc_number is not None or pq.order_number is not None or not pq.words:
         return None
     parts: list[Q.Query] = []
     for w in pq.words:
@@ -135,7 +140,17 @@ def doc_number_query(dn: Any) -> Q.Query:
     return Q.Term("dn_key", query_doc_number_key(dn), boost=50.0)
 
 
+def order_number_query(on: Any) -> Q.Query:
+    from index.docnumber import query_order_key
+
+    return Q.Term("dn_key", query_order_key(on), boost=50.0)
+
+
 def build_query(pq: ParsedQuery) -> Q.Query | None:
+    if pq.order_number is not None and pq.doc_number is not None:  # 国务院令第735号 parses as both
+        return Or([doc_number_query(pq.doc_number), order_number_query(pq.order_number)])
+    if pq.order_number is not None:
+        return order_number_query(pq.order_number)
     if pq.doc_number is not None:
         return doc_number_query(pq.doc_number)
     if not pq.words:
