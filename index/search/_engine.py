@@ -8,6 +8,7 @@ index's lifecycle and serialises calls with its lock.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections import OrderedDict
 from typing import Any
 
@@ -135,6 +136,10 @@ class SearchEngine:
         if q is None:
             q = Q.Term("unit", "doc")
         want = offset + limit
+        content = S.content_words(pq)
+        question = not browse and sort != "newest" and len(content) >= S.QUESTION_MIN_WORDS
+        if question:
+            return self._question(query, pq, content, filters, flt, limit=limit, offset=offset, with_facets=with_facets)
         if browse or sort == "newest":
             results = s.search(S.restrict(q, flt), limit=want, sortedby="date", reverse=True)
             ranked = [(dict(r.fields()), 0.0) for r in results]
@@ -179,6 +184,39 @@ class SearchEngine:
         return SearchResult(query=query, total=total, hits=hits, facets=facets,
                             suggestions=suggestions[:6], corrected_query=corrected,
                             terms=list(terms) if hits and not corrected else [])
+
+    def _question(self, query: str, pq: S.ParsedQuery, content: list[str], filters: Filters | None,
+                  flt: Q.Query | None, *, limit: int, offset: int, with_facets: bool) -> SearchResult:
+        """More than two content words: any of them may match (BM25F over the fields, title
+        weighted), so one word the document does not use cannot hide it; documents with every
+        word in the title, then with every word anywhere, still come first."""
+        cq = dataclasses.replace(pq, words=content)
+        want = offset + limit
+        q = S.any_words_query(content)
+        results = self._ranked(q, flt, max(RERANK_DEPTH, want))
+        top = {r.docnum for r in results}
+        complete = {d for d in self.searcher.docs_for_query(S.restrict(S.all_words_query(content), flt)) if d in top}
+        typed = [w for w in pq.words if w not in S.QUESTION_WORDS]
+        if (not complete) if typed == content else not self.count(S.all_words_query(typed), flt):
+            # Nothing has every word as typed: a title with a wrong character first (the typo path).
+            typo_hits, corrected = self._typo_fallback(pq, flt, limit)
+            if typo_hits:
+                suggestions = self._suggest(pq, flt)
+                if corrected not in suggestions:
+                    suggestions.insert(0, corrected)
+                return SearchResult(query=query, total=len(typo_hits), hits=typo_hits, facets={},
+                                    suggestions=suggestions[:6], corrected_query=corrected)
+
+        def key(item: tuple[dict[str, Any], float, bool]) -> tuple[Any, ...]:
+            fields, score, every = item
+            tier, *rest = rank_key(cq, fields, score)
+            return (tier, not every, *rest)
+
+        ranked = sorted(((dict(r.fields()), r.score, r.docnum in complete) for r in results), key=key)
+        total, facets = self.facet_counts(q, flt) if with_facets else (len(results), {})
+        hits = [self._hit(f, sc, content) for f, sc, _every in ranked[offset:want]]
+        return SearchResult(query=query, total=total, hits=hits, facets=facets, suggestions=[],
+                            terms=list(content) if hits else [])
 
     def _has_phrases(self, pq: S.ParsedQuery, fields: dict[str, Any]) -> bool:
         long_words = [w for w in pq.words if len(w) >= 3 and has_cjk(w)]

@@ -112,6 +112,37 @@ def word_query(word: str) -> Q.Query:
 QUESTION_WORDS = frozenset(["如何", "怎么", "怎样", "怎么办", "什么", "为什么", "哪些", "哪个", "是否", "能否", "可以", "可不可以", "需要", "应该", "应当", "有没有", "有关", "规定", "问题", "情况", "我们", "我的", "自己", "他人", "别人", "对方", "一方", "属于", "算不算", "还是", "或者", "以及", "这种", "那么", "因为", "所以", "但是", "如果", "是不是"])
 
 
+# More words that carry no subject: asking, wanting, quantities, time, people in general.
+QUESTION_WORDS_MORE = frozenset(["请问", "咨询", "想问", "想要", "想知道", "知道", "怎么样", "多少", "多久", "几个", "哪里",
+                                 "哪儿", "谁", "吗", "呢", "吧", "的话", "一下", "现在", "已经", "这个", "那个", "这样",
+                                 "怎么处理", "合法", "违法吗", "能不能", "会不会", "要不要", "时候", "什么样", "一个", "没有",
+                                 "不是", "就是", "还有", "而且", "然后", "之后", "之前", "时间", "要求", "相关", "依法"])
+QUESTION_MIN_WORDS = 3  # more than two content words: a question in plain words (rank by any of them)
+
+
+def content_words(pq: ParsedQuery) -> list[str]:
+    """The words of a query that carry its subject: question words, particles and single characters dropped."""
+    if pq.doc_number is not None or pq.order_number is not None:
+        return []
+    if pq.from_pinyin:
+        return list(dict.fromkeys(pq.words))
+    out: list[str] = []
+    for w in query_words(pq.text):
+        if len(w) < 2 or w in QUESTION_WORDS or w in QUESTION_WORDS_MORE or w in out:
+            continue
+        out.append(w)
+    return keep_terms(out)
+
+
+def any_words_query(words: list[str]) -> Q.Query:
+    """Documents with any of ``words``, scored by BM25F over the fields (title weighted, see word_query)."""
+    return Or([word_query(w) for w in words])
+
+
+def all_words_query(words: list[str]) -> Q.Query:
+    return Q.And([word_query(w) for w in words])
+
+
 def loose_query(pq: ParsedQuery) -> Q.Query:
     """Documents with some of the words, the more the better (a question in plain words)."""
     words = [w for w in dict.fromkeys(pq.words) if len(w) >= 2 and w not in QUESTION_WORDS] or pq.words
