@@ -25,6 +25,7 @@ from index.vocab import Vocabulary, word_pinyin
 
 TEXT_CACHE_SIZE = 64
 RESULT_CACHE_SIZE = 256
+MAX_HOMOPHONE_CHARS = 30  # longer input is no title with a slip: no homophone search
 
 
 class SearchEngine:
@@ -236,7 +237,34 @@ class SearchEngine:
             text += normalize(" ".join(rec.meta.keywords) + rec.meta.index_number)
         return all(w in text for w in missing)
 
+    def _homophone(self, text: str) -> str | None:
+        """``text`` with one run of characters replaced by a vocabulary word of the same sound
+        (住房公基金 -> 住房公积金), longest run first; None when there is none."""
+        chars = "".join(text.split())
+        if not chars or len(chars) > MAX_HOMOPHONE_CHARS or not all(has_cjk(ch) for ch in chars):
+            return None
+        for n in range(min(6, len(chars)), 1, -1):
+            for i in range(len(chars) - n + 1):
+                run = chars[i : i + n]
+                if run in self.vocab:
+                    continue
+                for word in self.vocab.homophones(word_pinyin(run)[0]):
+                    if len(word) == n and word != run:
+                        return chars[:i] + word + chars[i + n :]
+        return None
+
     def _typo_fallback(self, pq: S.ParsedQuery, flt: Q.Query | None, limit: int) -> tuple[list[Hit], str]:
+        """Results for what was probably meant: the same sound first (a homophone slip), then a
+        title that differs by a character or two (edit distance)."""
+        fixed = self._homophone(pq.text)
+        if fixed is not None:
+            fpq = S.parse_query(fixed, self.vocab, self.issuers)
+            fq_words = S.build_query(fpq)
+            if fq_words is not None:
+                found = self._ranked(fq_words, flt, max(RERANK_DEPTH, limit))
+                ranked = sorted(((dict(r.fields()), r.score) for r in found), key=lambda fs: rank_key(fpq, fs[0], fs[1]))
+                if ranked:
+                    return [self._hit(f, sc, fpq.display_terms) for f, sc in ranked[:limit]], fixed
         fq = S.fuzzy_title_query(pq.text)
         if fq is None:
             return [], ""

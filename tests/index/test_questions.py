@@ -40,3 +40,25 @@ def test_documents_with_every_word_come_first(make_library) -> None:
     titles = [h.title for h in res.hits]
     assert titles[0] == "消费者权益保护法", titles
     assert "关于赔偿标准的通知" in titles, "documents with some of the words follow"
+
+
+FAMILY_DOCS = [
+    dict(path="规范性文件/古树.txt", title="威海市古树名木保护管理办法", body="第一条 为了保护古树名木。"),
+    dict(path="法律法规/公积金.md", title="住房公积金管理条例", kind="法律法规", body="第一条 为了加强对住房公积金的管理。"),
+    dict(path="规范性文件/停车.txt", title="威海市停车管理办法", body="第一条 为了加强停车管理。"),
+]
+
+
+def test_initials_of_a_title_compound(make_library) -> None:
+    lib = make_library(FAMILY_DOCS, **{"review.required": False})
+    assert "古树名木" in lib.candidates("gsmm")
+    res = lib.search("古树名木")
+    assert res.hits and res.hits[0].title == "威海市古树名木保护管理办法"
+
+
+def test_a_homophone_slip_is_corrected_by_sound(make_library) -> None:
+    lib = make_library(FAMILY_DOCS, **{"review.required": False})
+    res = lib.search("住房公基金管理条例")
+    assert res.hits and res.hits[0].title == "住房公积金管理条例"
+    assert res.corrected_query == "住房公积金管理条例"  # the same sound, not the nearest spelling
+    assert lib.engine._homophone("住房公基金") == "住房公积金"
