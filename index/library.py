@@ -262,7 +262,7 @@ class Library:
         if not ids:
             return 0
         with self._lock:
-            writer = self._ix.writer(compound=False)
+            writer = self._ix.writer(compound=False, limitmb=256)  # a batch stays in memory: no spill to disk
             try:
                 for doc_id in ids:
                     writer.delete_by_term("doc_id", doc_id)
