@@ -138,7 +138,8 @@ class SearchEngine:
             q = Q.Term("unit", "doc")
         want = offset + limit
         content = S.content_words(pq)
-        question = not browse and sort != "newest" and len(content) >= S.QUESTION_MIN_WORDS
+        typed = [w for w in pq.words if len(w) >= 2 and w not in S.QUESTION_WORDS]
+        question = not browse and sort != "newest" and len(typed) >= S.QUESTION_MIN_WORDS and len(content) >= 2
         if question:
             return self._question(query, pq, content, filters, flt, limit=limit, offset=offset, with_facets=with_facets)
         if browse or sort == "newest":
