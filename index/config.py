@@ -86,6 +86,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sync.min_free_mb", 500, "Ingestion pauses when the library disk has less free space, MiB.", _non_negative, ">= 0"),
     Setting("sync.status_dir", ".kiosk-status", "Folder on the share where terminals write their status (when writable)."),
     Setting("sync.batch_size", 50, "Documents committed to the index together.", _positive, "> 0"),
+    # -- search (bounds shared by the app's search box, the CLI and the library)
+    Setting("search.max_query_chars", 80, "Longest query in characters (blanks not counted): the search box refuses more "
+            "(最多输入 N 个字), the CLI exits 2, the library cuts the rest.", _positive, "> 0"),
+    Setting("search.max_query_words", 12, "Most words (separated by blanks) in one query; the same three places hold to it.",
+            _positive, "> 0"),
+    Setting("search.order_issuers", {}, "More short names of decree issuers, as written before 令 -> the issuer "
+            "(the built-in table in index/docnumber.py has 国 -> 国务院, 市场监管总局 -> 国家市场监督管理总局 …)."),
     # -- the app
     Setting("app.orientation", "landscape", "'landscape' (1920x1080) or 'portrait' (1080x1920).",
             _one_of("landscape", "portrait"), "landscape | portrait"),

@@ -47,16 +47,23 @@ from dataclasses import dataclass
 
 __all__ = [
     "DocNumber",
+    "OrderNumber",
     "doc_number_keys",
     "doc_number_match_keys",
     "doc_number_matches",
     "exact_code_key",
     "find_doc_numbers",
+    "find_order_numbers",
     "looks_like_doc_number",
+    "looks_like_order_number",
     "normalize_doc_number_text",
+    "order_keys",
+    "order_number_in_head",
     "parse_doc_number",
+    "parse_order_number",
     "query_doc_number_key",
     "query_doc_number_keys",
+    "query_order_key",
 ]
 
 MIN_YEAR = 1949
@@ -314,3 +321,170 @@ def looks_like_doc_number(query: str) -> bool:
     if _QUERY_SHAPE.search(norm):
         return extra <= 2
     return 2 <= len(dn.code) <= 8 and extra == 0 and dn.code[-1] in _CODE_ENDINGS
+
+
+# ---------------------------------------------------------------------------------------------
+# Decree numbers (令): 国务院令第735号, 国令第379号, 701号令, 国务院令 第262号, 公安部令第１２５号,
+# 市场监管总局令第56号, 第N号令, 令第N号. A decree has an issuer and a number, no year. The
+# issuer is written in full, shortened (国令, 市场监管总局) or left out; the table below maps
+# what people write before 令 to one issuer, and staff extend it with the setting
+# ``search.order_issuers`` (short name -> issuer).
+
+ORDER_ISSUERS: dict[str, str] = {
+    "国": "国务院",
+    "国务院": "国务院",
+    "国务院办公厅": "国务院办公厅",
+    "市场监管总局": "国家市场监督管理总局",
+    "国家市场监管总局": "国家市场监督管理总局",
+    "国家工商总局": "国家工商行政管理总局",
+    "工商总局": "国家工商行政管理总局",
+    "质检总局": "国家质量监督检验检疫总局",
+    "国家质检总局": "国家质量监督检验检疫总局",
+    "税务总局": "国家税务总局",
+    "海关总署": "海关总署",
+    "发改委": "国家发展和改革委员会",
+    "国家发展改革委": "国家发展和改革委员会",
+    "发展改革委": "国家发展和改革委员会",
+    "住建部": "住房和城乡建设部",
+    "住房城乡建设部": "住房和城乡建设部",
+    "人社部": "人力资源和社会保障部",
+    "人力资源社会保障部": "人力资源和社会保障部",
+    "卫健委": "国家卫生健康委员会",
+    "国家卫生健康委": "国家卫生健康委员会",
+    "交通部": "交通运输部",
+    "生态环境部": "生态环境部",
+    "环保部": "环境保护部",
+    "农业部": "农业部",
+    "农业农村部": "农业农村部",
+    "公安部": "公安部",
+    "民政部": "民政部",
+    "司法部": "司法部",
+    "财政部": "财政部",
+    "教育部": "教育部",
+    "商务部": "商务部",
+    "文化部": "文化部",
+    "文化和旅游部": "文化和旅游部",
+    "应急管理部": "应急管理部",
+    "自然资源部": "自然资源部",
+    "国土资源部": "国土资源部",
+    "水利部": "水利部",
+    "工业和信息化部": "工业和信息化部",
+    "工信部": "工业和信息化部",
+}
+_NATION = "中华人民共和国"
+# What an issuer's name ends with: an unknown issuer is kept only when it looks like one.
+_ISSUER_ENDINGS = ("院", "部", "委", "局", "署", "行", "会", "府", "厅", "办", "室")
+_ORDER_A = re.compile(rf"(?P<issuer>[{_CJK}]{{0,20}}?){_SP}令{_SP}第?{_SP}(?P<seq>\d{{1,6}}){_SP}号(?!{_SP}令)")
+_ORDER_QUERY = re.compile(rf"[{_CJK}]{{0,20}}?(?:令第?\d{{1,6}}号|第?\d{{1,6}}号令)")
+_ORDER_B = re.compile(rf"(?P<issuer>[{_CJK}]{{0,20}}?){_SP}第?{_SP}(?P<seq>\d{{1,6}}){_SP}号{_SP}令")
+
+
+@dataclass(frozen=True)
+class OrderNumber:
+    """A decree number: its issuer ("" when the text does not say) and its number."""
+
+    issuer: str
+    seq: int
+
+    @property
+    def canonical(self) -> str:
+        return f"{self.issuer}令第{self.seq}号"
+
+    def __str__(self) -> str:
+        return self.canonical
+
+
+def resolve_issuer(written: str, aliases: dict[str, str] | None = None) -> str:
+    """The issuer meant by what stands before 令 ("" when it is not an issuer)."""
+    table = {**ORDER_ISSUERS, **(aliases or {})}
+    name = written.strip()
+    if name.startswith(_NATION):
+        name = name[len(_NATION):]
+    if not name:
+        return ""
+    if name in table:
+        return table[name]
+    # Text glued in front (根据国务院令…, 2014年11月24日中华人民共和国国务院令…): the longest
+    # known name the capture ends with.
+    for n in range(min(len(name), 20), 1, -1):
+        tail = name[-n:]
+        if tail in table:
+            return table[tail]
+        if tail.startswith(_NATION[-2:]) and tail[2:] in table:
+            return table[tail[2:]]
+    cleaned = _clean_code(name)
+    if cleaned.startswith(_NATION):
+        cleaned = cleaned[len(_NATION):]
+    if 2 <= len(cleaned) <= 16 and cleaned.endswith(_ISSUER_ENDINGS):
+        return cleaned
+    return ""
+
+
+def find_order_numbers(text: str, aliases: dict[str, str] | None = None) -> list[OrderNumber]:
+    """Every decree number in ``text`` (full width, spaces, either word order), in order of appearance."""
+    norm = _prepare(text)
+    found: list[tuple[int, OrderNumber]] = []
+    for rx in (_ORDER_A, _ORDER_B):
+        for m in rx.finditer(norm):
+            seq = int(m.group("seq"))
+            if seq > 0:
+                found.append((m.start("seq"), OrderNumber(resolve_issuer(m.group("issuer"), aliases), seq)))
+    found.sort(key=lambda item: item[0])
+    out: list[OrderNumber] = []
+    for _pos, on in found:
+        if on not in out:
+            out.append(on)
+    return out
+
+
+def parse_order_number(text: str, aliases: dict[str, str] | None = None) -> OrderNumber | None:
+    """The first decree number in a short text (a field, a line, a query), or ``None``."""
+    if not text:
+        return None
+    found = find_order_numbers(text[:MAX_SCAN_CHARS], aliases)
+    return found[0] if found else None
+
+
+def looks_like_order_number(query: str, aliases: dict[str, str] | None = None) -> OrderNumber | None:
+    """The decree number a search query is, when it is little more than one."""
+    if not query or len(query) > 40:
+        return None
+    norm = re.sub(r"[\s:：]", "", normalize_doc_number_text(query))
+    if not _ORDER_QUERY.fullmatch(norm):  # the whole query is the number, not a sentence citing one
+        return None
+    return parse_order_number(norm, aliases)
+
+
+def order_keys(on: OrderNumber) -> list[str]:
+    """Index keys of a decree number: with its issuer, and without (``701号令`` names no issuer)."""
+    keys = [f"令::{on.seq}"]
+    if on.issuer:
+        keys.insert(0, f"令:{on.issuer}:{on.seq}")
+    return keys
+
+
+def query_order_key(on: OrderNumber) -> str:
+    return order_keys(on)[0]
+
+
+def order_number_in_head(pages: list[str], aliases: dict[str, str] | None = None, lines: int = 12) -> OrderNumber | None:
+    """The decree number a document states in its first lines (中华人民共和国国务院令 第735号),
+    before its body starts (第一条)."""
+    head: list[str] = []
+    for page in pages[:2]:
+        for line in page.splitlines():
+            if line.strip():
+                head.append(line.strip())
+            if len(head) >= lines:
+                break
+    text = ""
+    for line in head:
+        if re.match(r"^第[一二三四五六七八九十百]+条", line):
+            break
+        text += line + "\n"
+    # 中华人民共和国国务院令 / 第735号 on two lines: join a line ending in 令 with the next.
+    text = re.sub(r"令[ \t\u3000]*\n[ \t\u3000]*(第)", r"令\1", text)
+    found = find_order_numbers(text, aliases)
+    with_issuer = [on for on in found if on.issuer]
+    chosen = with_issuer or found
+    return chosen[0] if chosen else None

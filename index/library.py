@@ -19,15 +19,12 @@ import shutil
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from whoosh import query as Q
-
-from index import search as S
+from index.bounds import QueryBounds
 from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
@@ -42,8 +39,8 @@ from index.models import (
     Rejection,
     SearchResult,
 )
-from index.normalize import has_cjk, normalize
-from index.vocab import Vocabulary, document_words
+from index.search import SearchEngine
+from index.vocab import document_words
 from index.whoosh_index import index_documents, open_index
 
 log = logging.getLogger("index.library")
@@ -61,7 +58,6 @@ class Library:
         self.config = config
         self.writable = writable
         self._lock = threading.RLock()
-        self._text_cache: OrderedDict[str, list[str]] = OrderedDict()
         if writable:
             root.mkdir(parents=True, exist_ok=True)
             (root / FILES_DIR).mkdir(exist_ok=True)
@@ -69,14 +65,12 @@ class Library:
             raise LibraryError(f"{root} is not a library (no {CATALOGUE_NAME}); run 'kiosk sync --once' first", path=str(root))
         self.catalogue = Catalogue(root / CATALOGUE_NAME, readonly=False)
         self._ix: Any = None
-        self._searcher: Any = None
+        self._engine: SearchEngine = None  # type: ignore[assignment]  # set by _open_index
         self._index_inode = 0
-        self._generation = -1
-        self._vocab = Vocabulary([])
+        self.bounds = QueryBounds.from_config(config)
         self._open_index()
         if writable:
             self._recover()
-        self._load_vocab()
 
     @classmethod
     def open(cls, root: Path | str, config: Config | None = None, *, writable: bool = False) -> Library:
@@ -90,9 +84,9 @@ class Library:
 
     def close(self) -> None:
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None  # type: ignore[assignment]
             self.catalogue.close()
 
     # ------------------------------------------------------------------ paths
@@ -113,52 +107,31 @@ class Library:
             log.warning("index at %s is damaged or missing; rebuilding from the catalogue", self.index_path)
             self.rebuild_index()
             return
-        self._searcher = self._ix.searcher()
-        self._index_inode = _inode(self.index_path)
-
-    def _load_vocab(self) -> None:
-        self._generation = self.catalogue.generation()
-        self._vocab = Vocabulary(self.catalogue.vocab_rows())
+        self._swap_engine()
 
     def refresh(self) -> bool:
         """Pick up what the writer committed; True when anything changed."""
         with self._lock:
-            changed = False
             if _inode(self.index_path) != self._index_inode:  # rebuilt and swapped in
-                old = self._searcher
                 self._ix = open_index(self.index_path)
-                self._searcher = self._ix.searcher()
-                self._index_inode = _inode(self.index_path)
-                if old is not None:
-                    old.close()
-                changed = True
-            else:
-                if self._searcher.up_to_date():
-                    new = self._searcher
-                else:
-                    # Not Searcher.refresh(): it reuses segment readers by segment id and so
-                    # keeps showing documents deleted from an existing segment (seen with
-                    # whoosh3 3.54). A fresh searcher over uncompound segments opens in ms.
-                    new = self._ix.searcher()
-                    self._searcher.close()
-                if new is not self._searcher:
-                    self._searcher = new
-                    changed = True
-            if self.catalogue.generation() != self._generation:
-                self._load_vocab()
-                self._text_cache.clear()
-                changed = True
-            return changed
+                self._swap_engine()
+                return True
+            return self._engine.refresh()
 
-    def _pages(self, doc_id: str) -> list[str]:
-        pages = self._text_cache.get(doc_id)
-        if pages is None:
-            rec = self.catalogue.get(doc_id)
-            pages = self.catalogue.get_text(rec.checksum) if rec else []
-            self._text_cache[doc_id] = pages
-            if len(self._text_cache) > 64:
-                self._text_cache.popitem(last=False)
-        return pages
+    def _swap_engine(self) -> None:
+        old, self._engine = self._engine, SearchEngine(self._ix, self.catalogue, self.config["search.order_issuers"])
+        self._index_inode = _inode(self.index_path)
+        if old is not None:
+            old.close()
+
+    @property
+    def _searcher(self) -> Any:
+        return self._engine.searcher
+
+    @property
+    def engine(self) -> SearchEngine:
+        """The search over the open index (``index.search``); call under nothing: Library serialises."""
+        return self._engine
 
     def search(
         self,
@@ -170,151 +143,42 @@ class Library:
         sort: str = "relevance",
         with_facets: bool = True,
     ) -> SearchResult:
-        """Public documents matching ``query`` (all of them for an empty query), best first."""
+        """Public documents matching ``query`` (all of them for an empty query), best first.
+
+        A query over the bounds (``self.bounds``) is cut to them; the result says so."""
+        query, cut = self.bounds.cut(query)
         with self._lock:
-            s = self._searcher
-            pq = S.parse_query(query, self._vocab)
-            q = S.build_query(pq)
-            flt = S.filter_query(filters)
-            browse = q is None
+            return self._engine.search(query, filters, limit=limit, offset=offset, sort=sort,
+                                       with_facets=with_facets, query_cut=cut)
+
+    def search_facets(self, query: str, filters: Filters | None = None) -> dict[str, dict[str, int]]:
+        """Only the facet counts of a search (no ranking, no hits): the screen's filter chips."""
+        from index.search import build_query, filter_query, parse_query
+
+        query, _cut = self.bounds.cut(query)
+        with self._lock:
+            e = self._engine
+            q = build_query(parse_query(query, e.vocab, e.issuers))
             if q is None:
+                from whoosh import query as Q
+
                 q = Q.Term("unit", "doc")
-            want = offset + limit
-            if browse or sort == "newest":
-                results = s.search(q, filter=flt, limit=want, sortedby="date", reverse=True)
-                ranked = [(dict(r.fields()), 0.0) for r in results]
-                dropped = 0
-            else:
-                results = None
-                tq = S.title_query(pq) if not with_facets else None
-                if tq is not None:
-                    # Fast path: documents with every word in the title rank above all others
-                    # (S.rank_key), so when they fill the page the body need not be searched.
-                    # The total is then the title matches only; the facet pass counts them all.
-                    first = s.search(tq, filter=flt, limit=max(S.RERANK_DEPTH, want))
-                    if len(first) >= max(S.RERANK_DEPTH, want):
-                        results = first
-                if results is None:
-                    results = s.search(q, filter=flt, limit=max(S.RERANK_DEPTH, want))
-                ranked = [(dict(r.fields()), r.score) for r in results]
-                # The body index has bigrams without positions: check longer words really occur.
-                kept = [fs for fs in ranked if self._has_phrases(pq, fs[0])]
-                dropped = len(ranked) - len(kept)
-                ranked = sorted(kept, key=lambda fs: S.rank_key(pq, fs[0], fs[1]))
-            if with_facets:
-                total, facets = S.count_and_facets(s, q, flt)
-            else:  # the scored pass counted every match unless it could skip blocks
-                total, facets = len(results), {}
-            total = max(total - dropped, len(ranked))
-            terms = pq.display_terms if not pq.doc_number else []
-            hits = [self._hit(f, sc, terms) for f, sc in ranked[offset:want]]
-            suggestions: list[str] = []
-            corrected = ""
-            if total == 0 and pq.text:
-                hits, corrected = self._typo_fallback(pq, flt, limit)
-                total = len(hits)
-                if not hits and len(pq.words) > 1 and pq.doc_number is None:
-                    # Nothing has every word: rank what has some of them (questions in plain words).
-                    results = s.search(S.loose_query(pq), filter=flt, limit=want)
-                    hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]
-                    total = len(results)
-                suggestions = self._suggest(pq, flt)
-                if corrected and corrected not in suggestions:
-                    suggestions.insert(0, corrected)
-            return SearchResult(query=query, total=total, hits=hits, facets=facets,
-                                suggestions=suggestions[:6], corrected_query=corrected)
-
-    def _has_phrases(self, pq: S.ParsedQuery, fields: dict[str, Any]) -> bool:
-        long_words = [w for w in pq.words if len(w) >= 3 and has_cjk(w)]
-        if not long_words:
-            return True
-        head = normalize(" ".join(str(fields.get(k, "")) for k in ("title", "issuer", "topic", "doc_number")))
-        missing = [w for w in long_words if w not in head]
-        if not missing:
-            return True
-        raw = "".join("".join(self._pages(fields.get("doc_id", fields["id"]))).split())
-        missing = [w for w in missing if w not in raw]  # most text is already normal: skip the slow path
-        if not missing:
-            return True
-        text = normalize(raw)
-        rec = self.catalogue.get(fields.get("doc_id", fields["id"]))
-        if rec is not None:
-            text += normalize(" ".join(rec.meta.keywords) + rec.meta.index_number)
-        return all(w in text for w in missing)
-
-    def _hit(self, fields: dict[str, Any], score: float, terms: list[str]) -> Hit:
-        pages = self._pages(fields.get("doc_id", fields["id"]))
-        page = int(fields.get("page") or 1)
-        if fields.get("unit") == "item" and pages:
-            pages = pages[page - 1 : page + 1]
-        return S.hit_from_fields(fields, score, S.make_snippet(pages, terms), terms)
-
-    def _count(self, q: Q.Query, flt: Q.Query | None) -> int:
-        return len(self._searcher.search(q, filter=flt, limit=1))
-
-    def _typo_fallback(self, pq: S.ParsedQuery, flt: Q.Query | None, limit: int) -> tuple[list[Hit], str]:
-        fq = S.fuzzy_title_query(pq.text)
-        if fq is None:
-            return [], ""
-        results = self._searcher.search(fq, filter=flt, limit=20)
-        close = []
-        for r in results:
-            fields = dict(r.fields())
-            sim = S.similarity(pq.text, fields.get("title", ""))
-            if sim >= 75:
-                close.append((sim, r.score, fields))
-        close.sort(key=lambda c: (-c[0], -c[1]))
-        hits = [self._hit(f, sc, []) for _sim, sc, f in close[:limit]]
-        return hits, (close[0][2].get("title", "") if close else "")
-
-    def _suggest(self, pq: S.ParsedQuery, flt: Q.Query | None) -> list[str]:
-        out: list[str] = []
-        # Same sound, other characters (a homophone slip).
-        from index.vocab import word_pinyin
-
-        chars = "".join(pq.words) if pq.words else pq.text
-        full, _ = word_pinyin(chars)
-        if full:
-            out.extend(w for w in self._vocab.lookup(full, limit=3) if w != chars)
-        # Fewer words: drop one at a time, keep those that find something (short queries only).
-        if 1 < len(pq.words) <= 4:
-            for i in range(len(pq.words)):
-                rest = pq.words[:i] + pq.words[i + 1 :]
-                q = Q.And([S.word_query(w) for w in rest])
-                if self._count(q, flt):
-                    out.append(" ".join(rest))
-        # Vocabulary words sharing a word with the query.
-        for w in pq.words:
-            if len(w) >= 2:
-                out.extend(v for v in self._vocab.lookup(word_pinyin(w)[0], limit=2) if v != w)
-        seen: set[str] = set()
-        return [s for s in out if s and not (s in seen or seen.add(s))]  # type: ignore[func-returns-value]
+            return e.facet_counts(q, filter_query(filters))[1]
 
     def suggestions(self, query: str) -> list[str]:
         return self.search(query, limit=1, with_facets=False).suggestions
 
     def candidates(self, letters: str, limit: int = 12) -> list[str]:
         """Chinese words of the library's own vocabulary for Latin letters (``xxgk`` -> 信息公开)."""
+        letters = self.bounds.cut(letters)[0].lower()
         with self._lock:
-            letters = letters.strip().lower()
-            found = self._vocab.lookup(letters, limit=limit)
-            exact = [w for w in found if self._vocab.matches_exactly(w, letters)]
-            out = list(exact)
-            seg = self._vocab.segment(letters)
-            if seg and len(seg) > 1:
-                phrase = " ".join(seg)
-                res = self.search(phrase, limit=1, with_facets=False)
-                if res.total and not res.corrected_query:
-                    out.append(phrase)  # several words: every candidate must lead to results
-            out.extend(w for w in found if w not in out)
-            return out[:limit]
+            return self._engine.candidates(letters, limit)
 
     def is_vocabulary_word(self, word: str) -> bool:
-        return word in self._vocab
+        return word in self._engine.vocab
 
     def facets(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
-        with self._lock:
-            return S.count_and_facets(self._searcher, Q.Term("unit", "doc"), S.filter_query(filters))[1]
+        return self.search_facets("", filters)
 
     def newest(self, n: int = 10) -> list[Hit]:
         return self.search("", limit=n, with_facets=False).hits
@@ -333,16 +197,11 @@ class Library:
         }
 
     def related(self, doc_id: str, n: int = 5) -> list[Hit]:
+        rec = self.catalogue.get(doc_id)
+        if rec is None:
+            return []
         with self._lock:
-            s = self._searcher
-            docnum = s.document_number(id=doc_id)
-            rec = self.catalogue.get(doc_id)
-            if docnum is None or rec is None:
-                return []
-            results = s.more_like(docnum, "title_words", text=rec.meta.title + " " + rec.meta.topic, top=n + 5,
-                                  filter=Q.Term("unit", "doc"))
-            out = [self._hit(dict(r.fields()), r.score, []) for r in results if r["doc_id"] != doc_id]
-            return out[:n]
+            return self._engine.related(doc_id, rec.meta.title + " " + rec.meta.topic, n)
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         rec = self.catalogue.get(doc_id.split("#")[0])
@@ -408,7 +267,7 @@ class Library:
         if not ids:
             return 0
         with self._lock:
-            writer = self._ix.writer(compound=False)
+            writer = self._ix.writer(compound=False, limitmb=256)  # a batch stays in memory: no spill to disk
             try:
                 for doc_id in ids:
                     writer.delete_by_term("doc_id", doc_id)
@@ -475,11 +334,8 @@ class Library:
                 os.rename(self.index_path, old)
             os.rename(new, self.index_path)
             _fsync_dir(self.root)
-            if self._searcher is not None:
-                self._searcher.close()
             self._ix = open_index(self.index_path)
-            self._searcher = self._ix.searcher()
-            self._index_inode = _inode(self.index_path)
+            self._swap_engine()
             with self.catalogue.conn:
                 self.catalogue.conn.execute("DELETE FROM index_todo")
             if old.exists():

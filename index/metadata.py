@@ -41,7 +41,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from index.docnumber import find_doc_numbers, normalize_doc_number_text, parse_doc_number
+from index.docnumber import (
+    find_doc_numbers,
+    normalize_doc_number_text,
+    order_number_in_head,
+    parse_doc_number,
+)
 from index.models import CURRENT_VALIDITY, KINDS, DocumentMeta, Extracted, GazetteItem
 from index.sync.filters import FOLDER_CATALOGUE_NAMES
 
@@ -741,6 +746,9 @@ def _text_fields(extracted: Extracted) -> dict[str, Any]:
     head = _lines(head_text)
     if not head:
         return out
+    order = order_number_in_head(["\n".join(head[:12])])
+    if order is not None:  # 中华人民共和国国务院令 第735号, in the lines before the body
+        out["order_number"] = order.canonical
 
     cover = "".join(_squash(line) for line in head[:6])
     issue = _GAZETTE_ISSUE.search(cover)

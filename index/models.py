@@ -30,6 +30,7 @@ class DocumentMeta:
     kind: str = "其他"
     title: str = ""
     doc_number: str = ""  # 文号
+    order_number: str = ""  # decree number (令), canonical: 国务院令第735号
     issuer: str = ""  # 发布机构
     written_date: str = ""  # 成文日期
     publish_date: str = ""  # 发布日期
@@ -107,7 +108,6 @@ class Hit:
     page: int = 1  # page to open at (gazette item hits)
     replaced_by: str = ""
     topic: str = ""
-    matched_terms: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         keys = ("id", "title", "kind", "doc_number", "issuer", "date", "validity", "source_path", "score", "snippet")
@@ -122,6 +122,8 @@ class SearchResult:
     facets: dict[str, dict[str, int]]  # facet name ("kind", "year", "issuer", "topic", "validity") -> value -> count
     suggestions: list[str]
     corrected_query: str = ""  # set when the results are for a corrected query (typo fallback)
+    query_cut: bool = False  # the query was longer than the bounds (index.bounds) and was cut
+    terms: list[str] = field(default_factory=list)  # the query's words the hits matched (for marking them)
 
     def to_json(self) -> dict[str, Any]:
         return {

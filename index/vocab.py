@@ -10,7 +10,6 @@ pinyin without tones (``xinxigongkai``) and its initials (``xxgk``).
 from __future__ import annotations
 
 import bisect
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +17,9 @@ from index.analysis import query_words, search_words
 from index.normalize import has_cjk, normalize
 
 MAX_WORD_LEN = 12
+MAX_COMPOUND_LEN = 6
+# Words that join phrases rather than build a compound (办法 + 的 + 通知 is none).
+_JOINERS = frozenset(["的", "之", "和", "与", "及", "或", "等", "对", "为", "在", "于", "关于", "以及"])
 
 
 def word_pinyin(word: str) -> tuple[str, str]:
@@ -32,11 +34,20 @@ def document_words(title: str, issuer: str, topic: str, keywords: Iterable[str])
     """The vocabulary words one document contributes."""
     title_n = normalize(title)
     words = set(search_words(title_n))
-    # Two neighbouring words of the title make a compound people look for as one
-    # (信息 + 公开 -> 信息公开, 停车 + 管理 -> 停车管理); it occurs in the title, so it finds it.
-    for a, b in itertools.pairwise(query_words(title_n)):
-        if len(a) >= 2 and len(b) >= 2 and len(a) + len(b) <= 6 and has_cjk(a) and has_cjk(b):
-            words.add(a + b)
+    # Neighbouring words of the title make a compound people look for as one
+    # (信息 + 公开 -> 信息公开, 停车 + 管理 -> 停车管理, jieba's 古树名 + 木 -> 古树名木), up to
+    # MAX_COMPOUND_LEN characters; it occurs in the title, so it finds it. A compound starts
+    # with a word of two or more characters (木 + 保护 is no compound).
+    tokens = query_words(title_n)
+    for i, first in enumerate(tokens):
+        if len(first) < 2 or not has_cjk(first):
+            continue
+        compound = first
+        for nxt in tokens[i + 1 :]:
+            if not has_cjk(nxt) or nxt in _JOINERS or len(compound) + len(nxt) > MAX_COMPOUND_LEN:
+                break
+            compound += nxt
+            words.add(compound)
     for whole in (issuer, topic, *keywords):
         w = normalize(whole).strip()
         if w and has_cjk(w) and len(w) <= MAX_WORD_LEN and " " not in w:
@@ -81,6 +92,10 @@ class Vocabulary:
     def matches_exactly(self, word: str, letters: str) -> bool:
         e = self._entries.get(word)
         return bool(e) and letters in (e.full, e.initials)  # type: ignore[union-attr]
+
+    def homophones(self, full: str) -> list[str]:
+        """Words whose full pinyin is exactly ``full``, most frequent first."""
+        return [e.word for e in self._by_full.get(full, [])]
 
     def df(self, word: str) -> int:
         e = self._entries.get(word)

@@ -15,6 +15,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from index.bounds import QueryTooLong
 from index.config import load_config
 from index.errors import ConfigError, KioskError
 
@@ -64,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args, config) or 0)
     except ConfigError as exc:
         print(f"kiosk: configuration error: {exc} (fix the file or pass --config)", file=sys.stderr)
+        return 2
+    except QueryTooLong as exc:  # a usage error: the input, not the library
+        print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     except KioskError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from index.bounds import QueryBounds
 from index.config import Config
 from index.library import Library
 from kiosk.commands._common import add_library_arg, library_path, print_json
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    QueryBounds.from_config(config).check(args.letters)  # too long: exit 2 (kiosk.cli)
     with Library.open(library_path(args, config), config) as lib:
         words = lib.candidates(args.letters, limit=args.limit)
     if args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from index.bounds import QueryBounds
 from index.config import Config
 from index.library import Library
 from index.models import Filters
@@ -27,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    QueryBounds.from_config(config).check(args.query)  # too long: exit 2 (kiosk.cli), before any work
     filters = Filters(kind=args.kind, year=args.year, issuer=args.issuer, topic=args.topic, valid_only=args.valid_only)
     with Library.open(library_path(args, config), config) as lib:
         res = lib.search(args.query, filters, limit=max(args.limit, 1), sort="newest" if args.newest else "relevance")

@@ -54,6 +54,7 @@ def add_docs(lib: Library, docs: Iterable[dict[str, Any]], *, defer_index: bool 
             copy.write_bytes(data)
             meta = DocumentMeta(
                 kind=d.get("kind", "规范性文件"), title=d["title"], doc_number=d.get("doc_number", ""),
+                order_number=d.get("order_number", ""),
                 issuer=d.get("issuer", ""), publish_date=d.get("publish_date", ""), topic=d.get("topic", ""),
                 validity=d.get("validity", "有效"), replaced_by=d.get("replaced_by", ""),
                 keywords=list(d.get("keywords", [])), reviewer=d.get("reviewer", "王审"),

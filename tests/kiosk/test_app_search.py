@@ -98,3 +98,41 @@ def test_no_results_shows_help_and_how_to_ask(app):
     phone = app.kconfig["app.request_phone"]
     assert app.t("request_phone", phone=phone) in shown
     assert app.t("request_place", place=app.kconfig["app.request_place"]) in shown
+
+
+def _red_pixels(widget) -> int:
+    """Pixels of the warning colour (theme.REPEALED, #a11d1d) drawn in ``widget``."""
+    img = widget.export_as_image()
+    px = img.texture.pixels
+    return sum(1 for i in range(0, len(px), 4)
+               if abs(px[i] - 0xA1) < 40 and px[i + 1] < 90 and px[i + 2] < 90 and px[i + 3] > 128)
+
+
+def test_search_box_refuses_keys_beyond_the_bound(app):
+    app.open_search()
+    search = app.sm.get_screen("search")
+    limit = search.bounds.max_chars
+    step(3)
+    one = find_button(search.ids.keyboard, "1")
+    for _ in range(limit):
+        tap(one, frames=1)
+    assert search.query == "1" * limit and search.limit_note == ""
+    tap(find_button(search.ids.keyboard, "2"), frames=3)
+    assert search.query == "1" * limit, "the key over the bound is refused"
+    note = app.t("query_too_long", limit=limit)
+    assert search.limit_note == note and note in texts(search)
+    label = search.ids.limit_note
+    step(3)
+    assert label.height > 20 and _red_pixels(label) > 50, "the message is drawn on screen"
+    tap(find_button(search.ids.keyboard, app.t("key_delete")), frames=3)
+    assert search.query == "1" * (limit - 1) and search.limit_note == ""
+    step(3)
+    assert label.height == 0
+
+
+def test_a_long_suggestion_or_entry_is_cut_with_the_message(app):
+    limit = app.sm.get_screen("search").bounds.max_chars
+    app.open_search(query="停" * (limit + 20), keyboard=False)
+    search = app.sm.get_screen("search")
+    assert search.query == "停" * limit
+    assert search.limit_note == app.t("query_too_long", limit=limit)

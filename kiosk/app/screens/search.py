@@ -15,6 +15,7 @@ from kivy.properties import (
 )
 from kivy.utils import escape_markup
 
+from index.bounds import QueryBounds
 from index.models import Filters, Hit, SearchResult
 from kiosk.app import theme
 from kiosk.app.markup import snippet_markup
@@ -75,8 +76,10 @@ class SearchScreen(KScreen):
     has_more = BooleanProperty(False)
     searching = BooleanProperty(False)
     terms = ListProperty()
+    limit_note = StringProperty("")  # 最多输入 N 个字, while the field is full
     session_properties = ("committed", "letters", "candidates", "cards", "total", "corrected", "suggestions",
-                          "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms")
+                          "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms",
+                          "limit_note")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -104,7 +107,7 @@ class SearchScreen(KScreen):
         if new_state == (self.query, dict(self.filters), self.sort) and self.total >= 0:
             self.keyboard_visible = keyboard
             return  # coming back: keep results and scroll position
-        self.committed, self.letters, self.candidates = query, "", []
+        self.committed, self.letters, self.candidates = self._fit(query), "", []
         self.filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
         self.sort = sort
         self.keyboard_visible = keyboard
@@ -205,8 +208,36 @@ class SearchScreen(KScreen):
                 line.add_widget(btn)
             box.add_widget(line)
 
+    # -- the query's bounds (index.bounds, settings search.max_query_*) ---------------------
+    @property
+    def bounds(self) -> QueryBounds:
+        return QueryBounds.from_config(self.app.kconfig)
+
+    def _fit(self, text: str) -> str:
+        """``text`` within the bounds; says 最多输入 N 个字 when it had to be cut."""
+        fitted, cut = self.bounds.cut(text)
+        if not cut:
+            self.limit_note = ""
+            return text
+        self.limit_note = self.app.t("query_too_long", limit=self.bounds.max_chars)
+        return fitted
+
+    def _refuses(self, key: KeyButton) -> bool:
+        """A key that would take the query over its bounds is refused, with the message on screen."""
+        if key.action in ("delete", "clear", "search"):
+            self.limit_note = ""
+            return False
+        b = self.bounds
+        longer = self.query + (" " if key.action == "space" else key.value)
+        if b.length(longer) > b.max_chars or len(longer.split()) > b.max_words:
+            self.limit_note = self.app.t("query_too_long", limit=b.max_chars)
+            return True
+        return False
+
     def on_key(self, key: KeyButton) -> None:
         self.app.mark_session()
+        if self._refuses(key):
+            return
         if key.action == "delete":
             if self.letters:
                 self.letters = self.letters[:-1]
@@ -261,7 +292,7 @@ class SearchScreen(KScreen):
     def choose_candidate(self, word: str) -> None:
         self.app.mark_session()
         self.app.lib.invalidate("candidates")
-        self.committed, self.letters, self.candidates = self.committed + word, "", []
+        self.committed, self.letters, self.candidates = self._fit(self.committed + word), "", []
         self._count_next = True
         self._search_trigger.cancel()
         self.run_search()
@@ -292,7 +323,7 @@ class SearchScreen(KScreen):
             self._on_results(result, more=more, counted=count, query=query)
 
         def facets(library: Any) -> dict[str, dict[str, int]]:
-            return library.search(query, filters, limit=1, with_facets=True).facets
+            return library.search_facets(query, filters)  # counts only: no ranking, no hits
 
         self.app.lib.submit(search, done, channel="search", on_error=self._on_error)
         if not more:
@@ -313,9 +344,7 @@ class SearchScreen(KScreen):
         self.has_more = len(self.cards) < result.total
         self.corrected = result.corrected_query or ""
         self.suggestions = list(result.suggestions or []) if result.total == 0 else []
-        terms: list[str] = []
-        for hit in result.hits:
-            terms.extend(t for t in hit.matched_terms if t not in terms)
+        terms = list(result.terms)
         self.terms = terms if not more else list(dict.fromkeys([*self.terms, *terms]))
         if not more and "results" in self.ids:
             self.ids.results.scroll_y = 1
@@ -332,7 +361,7 @@ class SearchScreen(KScreen):
 
     def choose_suggestion(self, word: str) -> None:
         self.app.mark_session()
-        self.committed, self.letters = word, ""
+        self.committed, self.letters = self._fit(word), ""
         self._count_next = True
         self.run_search()
 

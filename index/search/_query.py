@@ -1,30 +1,20 @@
-"""Queries over a library's index: parsing a visitor's words, ranking, facets, snippets,
-suggestions. Pure functions over a Whoosh searcher and the catalogue; ``Library`` wires them.
-"""
+"""A visitor's words understood and turned into Whoosh queries (private: see ``index.search``)."""
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as Q
-from whoosh import sorting
 
 from index.analysis import query_grams, query_words
-from index.models import Filters, Hit
+from index.bounds import keep_terms
+from index.models import Filters
 from index.normalize import LATIN_QUERY, clean_query, has_cjk, normalize
+from index.search._ranking import BOOST_BODY, BOOST_META, BOOST_TITLE, BOOST_TITLE_WORD
 from index.vocab import Vocabulary
-from index.whoosh_index import FACET_FIELDS, exact_key, is_current
-
-# Field weights: a title match outranks an issuer/topic match, which outranks the body.
-BOOST_TITLE = 8.0
-BOOST_TITLE_WORD = 4.0
-BOOST_META = 3.0
-BOOST_BODY = 1.0
-RERANK_DEPTH = 60
-REPEALED_FACTOR = 0.85
+from index.whoosh_index import exact_key
 
 
 class Or(Q.Or):
@@ -42,6 +32,7 @@ class ParsedQuery:
     text: str  # normalised, blanks collapsed
     words: list[str] = field(default_factory=list)  # Chinese words / Latin and digit runs
     doc_number: Any = None  # index.docnumber.DocNumber when the query is a 文号
+    order_number: Any = None  # index.docnumber.OrderNumber when the query is a decree number (令)
     from_pinyin: bool = False  # words came from Latin letters via the vocabulary
 
     @property
@@ -49,19 +40,23 @@ class ParsedQuery:
         return [w for w in self.words if w]
 
 
-def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
-    from index.docnumber import looks_like_doc_number, parse_doc_number
+def parse_query(raw: str, vocab: Vocabulary, issuers: dict[str, str] | None = None) -> ParsedQuery:
+    """``issuers``: staff's short names of decree issuers (setting ``search.order_issuers``)."""
+    from index.docnumber import looks_like_doc_number, looks_like_order_number, parse_doc_number
 
     text = clean_query(raw)
     pq = ParsedQuery(text=text)
     if not text:
         return pq
+    pq.order_number = looks_like_order_number(text, issuers)
     if looks_like_doc_number(text):
         pq.doc_number = parse_doc_number(text)
+    if pq.order_number is not None and pq.doc_number is None:
+        return pq
     if LATIN_QUERY.match(text) and not pq.doc_number:
         segmented = vocab.segment(text)
         if segmented:
-            pq.words, pq.from_pinyin = segmented, True
+            pq.words, pq.from_pinyin = keep_terms(segmented), True
             return pq
     words: list[str] = []
     for n, part in enumerate(_QUOTES.split(text)):
@@ -69,7 +64,7 @@ def parse_query(raw: str, vocab: Vocabulary) -> ParsedQuery:
             words.extend(p for p in part.split() if p)
         else:
             words.extend(_merge_singles(query_words(part)))
-    pq.words = words
+    pq.words = keep_terms(words)
     return pq
 
 
@@ -117,6 +112,37 @@ def word_query(word: str) -> Q.Query:
 QUESTION_WORDS = frozenset(["如何", "怎么", "怎样", "怎么办", "什么", "为什么", "哪些", "哪个", "是否", "能否", "可以", "可不可以", "需要", "应该", "应当", "有没有", "有关", "规定", "问题", "情况", "我们", "我的", "自己", "他人", "别人", "对方", "一方", "属于", "算不算", "还是", "或者", "以及", "这种", "那么", "因为", "所以", "但是", "如果", "是不是"])
 
 
+# More words that carry no subject: asking, wanting, quantities, time, people in general.
+QUESTION_WORDS_MORE = frozenset(["请问", "咨询", "想问", "想要", "想知道", "知道", "怎么样", "多少", "多久", "几个", "哪里",
+                                 "哪儿", "谁", "吗", "呢", "吧", "的话", "一下", "现在", "已经", "这个", "那个", "这样",
+                                 "怎么处理", "合法", "违法吗", "能不能", "会不会", "要不要", "时候", "什么样", "一个", "没有",
+                                 "不是", "就是", "还有", "而且", "然后", "之后", "之前", "时间", "要求", "相关", "依法"])
+QUESTION_MIN_WORDS = 3  # more than two content words: a question in plain words (rank by any of them)
+
+
+def content_words(pq: ParsedQuery) -> list[str]:
+    """The words of a query that carry its subject: question words, particles and single characters dropped."""
+    if pq.doc_number is not None or pq.order_number is not None:
+        return []
+    if pq.from_pinyin:
+        return list(dict.fromkeys(pq.words))
+    out: list[str] = []
+    for w in query_words(pq.text):
+        if len(w) < 2 or w in QUESTION_WORDS or w in QUESTION_WORDS_MORE or w in out:
+            continue
+        out.append(w)
+    return keep_terms(out)
+
+
+def any_words_query(words: list[str]) -> Q.Query:
+    """Documents with any of ``words``, scored by BM25F over the fields (title weighted, see word_query)."""
+    return Or([word_query(w) for w in words])
+
+
+def all_words_query(words: list[str]) -> Q.Query:
+    return Q.And([word_query(w) for w in words])
+
+
 def loose_query(pq: ParsedQuery) -> Q.Query:
     """Documents with some of the words, the more the better (a question in plain words)."""
     words = [w for w in dict.fromkeys(pq.words) if len(w) >= 2 and w not in QUESTION_WORDS] or pq.words
@@ -125,7 +151,7 @@ def loose_query(pq: ParsedQuery) -> Q.Query:
 
 def title_query(pq: ParsedQuery) -> Q.Query | None:
     """Every word in the title: the documents that rank first (Library's fast path)."""
-    if pq.doc_number is not None or not pq.words:
+    if pq.doc_number is not None or pq.order_number is not None or not pq.words:
         return None
     parts: list[Q.Query] = []
     for w in pq.words:
@@ -145,7 +171,17 @@ def doc_number_query(dn: Any) -> Q.Query:
     return Q.Term("dn_key", query_doc_number_key(dn), boost=50.0)
 
 
+def order_number_query(on: Any) -> Q.Query:
+    from index.docnumber import query_order_key
+
+    return Q.Term("dn_key", query_order_key(on), boost=50.0)
+
+
 def build_query(pq: ParsedQuery) -> Q.Query | None:
+    if pq.order_number is not None and pq.doc_number is not None:  # 国务院令第735号 parses as both
+        return Or([doc_number_query(pq.doc_number), order_number_query(pq.order_number)])
+    if pq.order_number is not None:
+        return order_number_query(pq.order_number)
     if pq.doc_number is not None:
         return doc_number_query(pq.doc_number)
     if not pq.words:
@@ -170,99 +206,16 @@ def filter_query(filters: Filters | None) -> Q.Query | None:
     return Q.And(terms) if terms else None
 
 
-def count_and_facets(searcher: Any, q: Q.Query, flt: Q.Query | None,
-                     with_facets: bool = True) -> tuple[int, dict[str, dict[str, int]]]:
-    """One unscored pass over all matches: their number and the counts per facet value."""
-    facets = {name: sorting.FieldFacet(name, allow_overlap=False) for name in FACET_FIELDS} if with_facets else None
-    results = searcher.search(q, filter=flt, limit=None, groupedby=facets, scored=False, terms=False)
-    out: dict[str, dict[str, int]] = {}
-    for name in FACET_FIELDS if with_facets else ():
-        groups = results.groups(name)
-        counts = {str(k): len(v) for k, v in groups.items() if k not in (None, "", b"")}
-        out[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return len(results), out
+def restrict(q: Q.Query, flt: Q.Query | None) -> Q.Query:
+    """``q`` limited to documents matching ``flt``, scored as ``q`` alone.
 
-
-def rank_key(pq: ParsedQuery, fields: dict[str, Any], score: float) -> tuple[Any, ...]:
-    """Exact 文号 or title first; title matches above body-only; current above repealed; newer first."""
-    title_n = normalize(fields.get("title", ""))
-    tier = 0
-    if pq.doc_number is not None or (pq.words and exact_key(fields.get("title", "")) == exact_key("".join(pq.words) if pq.from_pinyin else pq.text)):
-        tier = 3
-    elif pq.words and all(w in title_n for w in pq.words):
-        tier = 2
-    factor = 1.0 if is_current(fields.get("validity", "")) else REPEALED_FACTOR
-    digits = "".join(ch for ch in str(fields.get("date", "")) if ch.isdigit())[:8]
-    return (-tier, -round(score * factor, 3), -int(digits) if digits else 0)
-
-
-_MARK = re.compile(r"<mark>|</mark>")
-
-
-def make_snippet(pages: list[str], terms: list[str], width: int = 90) -> str:
-    """A passage around the first matched word, matched words wrapped in <mark>…</mark> (HTML-escaped)."""
-    text = " ".join(" ".join(pages).split()) if pages else ""
-    if not text:
-        return ""
-    terms = sorted({normalize(t) for t in terms if t}, key=len, reverse=True)
-    # Normalising a whole document is the slow part: look in the text as it is first.
-    first = min((i for i in (text.find(t) for t in terms) if i >= 0), default=-1)
-    norm = text
-    if first < 0 and terms:
-        norm = normalize(text)
-        first = min((i for i in (norm.find(t) for t in terms) if i >= 0), default=-1)
-    start = max(first - width // 3, 0) if first >= 0 else 0
-    end = min(start + width, len(text))
-    piece = text[start:end]
-    npiece = normalize(piece)
-    spans: list[tuple[int, int]] = []
-    for t in terms:
-        i = npiece.find(t)
-        while i >= 0:
-            if not any(a < i + len(t) and i < b for a, b in spans):
-                spans.append((i, i + len(t)))
-            i = npiece.find(t, i + len(t))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:  # words that touch are one marked run (最低生活保障, not 最低|生活|保障)
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    spans = merged
-    out, pos = [], 0
-    for a, b in spans:
-        out.append(html.escape(piece[pos:a]))
-        out.append(f"<mark>{html.escape(piece[a:b])}</mark>")
-        pos = b
-    out.append(html.escape(piece[pos:]))
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    return prefix + "".join(out) + suffix
-
-
-def strip_marks(snippet: str) -> str:
-    return html.unescape(_MARK.sub("", snippet))
-
-
-def hit_from_fields(fields: dict[str, Any], score: float, snippet: str, terms: list[str]) -> Hit:
-    return Hit(
-        id=fields["id"],
-        title=fields.get("title", ""),
-        kind=fields.get("kind", ""),
-        doc_number=fields.get("doc_number", ""),
-        issuer=fields.get("issuer", ""),
-        date=fields.get("date", ""),
-        validity=fields.get("validity", ""),
-        source_path=fields.get("source_path", ""),
-        score=round(float(score), 4),
-        snippet=snippet,
-        doc_id=fields.get("doc_id", fields["id"]),
-        page=int(fields.get("page") or 1),
-        replaced_by=fields.get("replaced_by", ""),
-        topic=fields.get("topic", ""),
-        matched_terms=terms,
-    )
+    Whoosh's ``filter=`` goes through ``FilterCollector``, which tests ``bool(BitSet)`` per
+    match (a scan of the whole set each time: seconds on a filtered common word). A
+    ``Require`` matcher skips to the filter's documents instead and keeps ``q``'s scores.
+    Searches with it must pass ``optimize=False``: whoosh3 3.54 raises ``AssertionError``
+    in ``IntersectionMatcher._find_next`` for ``Require`` with block quality on.
+    """
+    return q if flt is None else Q.Require(q, flt)
 
 
 def fuzzy_title_query(text: str) -> Q.Query | None:
@@ -273,14 +226,3 @@ def fuzzy_title_query(text: str) -> Q.Query | None:
     grams = sorted({chars[i : i + 2] for i in range(len(chars) - 1)})
     need = max(1, len(grams) - 2)
     return Or([Q.Term("title", g) for g in grams], minmatch=need)
-
-
-def similarity(query: str, title: str) -> float:
-    """How closely ``query`` matches (part of) ``title``, 0..100; a query longer than the title scores 0."""
-    from rapidfuzz import fuzz
-
-    q, t = exact_key(query), exact_key(title)
-    if len(q) > len(t):
-        return 0.0
-    return float(fuzz.partial_ratio(q, t))
-

@@ -1,0 +1,26 @@
+"""Search over a library's index: one ``SearchEngine`` per open index.
+
+The public face is small: ``SearchEngine`` (searcher, vocabulary, facet arrays, caches,
+refresh), the query parser for tools and tests, and ``strip_marks`` for plain-text output.
+The modules behind it are private: ``_query`` (a visitor's words to Whoosh queries),
+``_ranking`` (weights, tiers), ``_facets`` (counts without scoring), ``_snippets``.
+The schema and the analyzers live in ``index.whoosh_index`` and ``index.analysis``,
+shared with the writer.
+"""
+
+from __future__ import annotations
+
+from index.search._engine import SearchEngine
+from index.search._query import ParsedQuery, build_query, filter_query, parse_query, restrict
+from index.search._snippets import make_snippet, strip_marks
+
+__all__ = [
+    "ParsedQuery",
+    "SearchEngine",
+    "build_query",
+    "filter_query",
+    "make_snippet",
+    "parse_query",
+    "restrict",
+    "strip_marks",
+]

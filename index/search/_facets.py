@@ -1,0 +1,46 @@
+"""Facet counts without scoring (private).
+
+The matching documents are listed by an unscored walk of the query (``docs_for_query``), and
+each facet value is read from a per-document array made once per searcher from the
+sortable columns, instead of Whoosh's grouped search (which scores nothing either, but
+builds a categoriser and a list of documents per value, and went through ``filter=``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from whoosh import query as Q
+
+from index.search._query import restrict
+from index.whoosh_index import FACET_FIELDS
+
+_EMPTY = (None, "", b"")
+
+
+class FacetArrays:
+    """For one searcher: every document's value of each facet field, by document number."""
+
+    def __init__(self, searcher: Any) -> None:
+        reader = searcher.reader()
+        self.values: dict[str, list[Any]] = {
+            name: list(reader.column_reader(name, translate=True)) for name in FACET_FIELDS
+        }
+
+    def count(self, docnums: list[int]) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {}
+        for name, values in self.values.items():
+            counts = Counter(values[d] for d in docnums)
+            cleaned = {str(k): n for k, n in counts.items() if k not in _EMPTY}
+            out[name] = dict(sorted(cleaned.items(), key=lambda kv: (-kv[1], kv[0])))
+        return out
+
+
+def count_and_facets(searcher: Any, arrays: FacetArrays | None, q: Q.Query, flt: Q.Query | None,
+                     with_facets: bool = True) -> tuple[int, dict[str, dict[str, int]]]:
+    """The number of documents matching ``q`` within ``flt``, and (with ``arrays``) the counts per facet value."""
+    docnums = list(searcher.docs_for_query(restrict(q, flt)))
+    if not with_facets or arrays is None:
+        return len(docnums), {}
+    return len(docnums), arrays.count(docnums)
