@@ -31,6 +31,7 @@ from index import search as S
 from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
+from index.lock import WriterLock
 from index.models import (
     STATE_PENDING,
     STATE_PUBLIC,
@@ -62,21 +63,28 @@ class Library:
         self.writable = writable
         self._lock = threading.RLock()
         self._text_cache: OrderedDict[str, list[str]] = OrderedDict()
+        self._writer_lock: WriterLock | None = None
         if writable:
             root.mkdir(parents=True, exist_ok=True)
+            self._writer_lock = WriterLock(root).acquire()  # one writer per library (LibraryBusy)
             (root / FILES_DIR).mkdir(exist_ok=True)
         elif not (root / CATALOGUE_NAME).exists():
             raise LibraryError(f"{root} is not a library (no {CATALOGUE_NAME}); run 'kiosk sync --once' first", path=str(root))
-        self.catalogue = Catalogue(root / CATALOGUE_NAME, readonly=False)
-        self._ix: Any = None
-        self._searcher: Any = None
-        self._index_inode = 0
-        self._generation = -1
-        self._vocab = Vocabulary([])
-        self._open_index()
-        if writable:
-            self._recover()
-        self._load_vocab()
+        try:
+            self.catalogue = Catalogue(root / CATALOGUE_NAME, readonly=False)
+            self._ix: Any = None
+            self._searcher: Any = None
+            self._index_inode = 0
+            self._generation = -1
+            self._vocab = Vocabulary([])
+            self._open_index()
+            if writable:
+                self._recover()
+            self._load_vocab()
+        except BaseException:
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+            raise
 
     @classmethod
     def open(cls, root: Path | str, config: Config | None = None, *, writable: bool = False) -> Library:
@@ -94,6 +102,9 @@ class Library:
                 self._searcher.close()
                 self._searcher = None
             self.catalogue.close()
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+                self._writer_lock = None
 
     # ------------------------------------------------------------------ paths
     @property

@@ -129,6 +129,7 @@ class SyncDaemon:
         self._held: frozenset[str] = frozenset()
         self._held_at = -1e18
         self._last_removal_event = -1e18
+        self._wrong_share = False
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -198,7 +199,11 @@ class SyncDaemon:
             self.lib = None
 
     def run(self, stop: threading.Event) -> int:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()  # observer threads joined, extraction workers ended, writer lock released
+            raise
         try:
             while not stop.is_set():
                 self.step(0.5)
@@ -327,7 +332,7 @@ class SyncDaemon:
         return True
 
     def _ingest_batch(self) -> bool:
-        if not self.todo or not self._resume_if_space():
+        if self._wrong_share or not self.todo or not self._resume_if_space():
             return False
         assert self.ingestor is not None
         batch_size = int(self.config["sync.batch_size"])
@@ -368,7 +373,7 @@ class SyncDaemon:
     # ------------------------------------------------------------ removals
     def apply_removals(self) -> bool:
         """Remove documents whose files are gone, when the removal guard allows it."""
-        if not self.removals:
+        if self._wrong_share or not self.removals:
             return False
         known = self.lib.catalogue.file_states()
         for k in [k for k, rel in self.removals.items() if k not in known or os.path.lexists(self.share_root / rel)]:
@@ -410,6 +415,8 @@ class SyncDaemon:
         """Safety net: compare the whole share with the catalogue; feed differences to the tracker."""
         self._last_rescan = self._now()
         cat = self.lib.catalogue
+        if not self._share_is_ours():
+            return
         known = cat.file_states()
         seen: set[str] = set()
         try:
@@ -436,6 +443,28 @@ class SyncDaemon:
         self.state.last_sync_at = self._wall()
         self.state.last_sync_ok = True
         self._status_dirty = True
+
+    def _share_is_ours(self) -> bool:
+        """False (ingestion stops, a status note says why) while another share is mounted."""
+        from index.errors import WrongShare
+        from index.sync.identity import check_share
+
+        try:
+            if self.share_root.is_dir():
+                check_share(self.lib.catalogue, self.share_root, str(self.config["share.marker"]))
+        except WrongShare as exc:
+            if not self._wrong_share:
+                log.error("%s", exc)
+            self._wrong_share = True
+            self.state.note("sync.wrong_share", share=str(self.share_root))
+            self.state.last_sync_ok = False
+            self._status_dirty = True
+            return False
+        if self._wrong_share:
+            self._wrong_share = False
+            self.state.clear("sync.wrong_share")
+            self._status_dirty = True
+        return True
 
     # ------------------------------------------------------------ index upkeep
     def check_index(self) -> None:

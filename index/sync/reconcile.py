@@ -28,6 +28,7 @@ from index.models import DocumentMeta, Extracted
 from index.sync.copy import SourceChanged, atomic_copy
 from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
 from index.sync.guard import RemovalGuard
+from index.sync.identity import check_share
 
 log = logging.getLogger("index.sync")
 
@@ -254,6 +255,8 @@ def reconcile_once(
 ) -> SyncSummary:
     """Bring ``library`` in line with ``share`` in one pass."""
     share = Path(share)
+    if share.is_dir():
+        check_share(library.catalogue, share, str(config["share.marker"]))  # WrongShare: nothing taken
     summary = SyncSummary()
     outside: list[str] = []
     files = scan_share(share, outside.append) if share.is_dir() else []
