@@ -28,7 +28,6 @@ from typing import Any
 from whoosh import query as Q
 
 from index import search as S
-from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
 from index.lock import WriterLock
@@ -44,6 +43,7 @@ from index.models import (
     SearchResult,
 )
 from index.normalize import has_cjk, normalize
+from index.recovery import guarded, index_damaged_message, open_catalogue, verify_index
 from index.vocab import Vocabulary, document_words
 from index.whoosh_index import index_documents, open_index
 
@@ -71,7 +71,8 @@ class Library:
         elif not (root / CATALOGUE_NAME).exists():
             raise LibraryError(f"{root} is not a library (no {CATALOGUE_NAME}); run 'kiosk sync --once' first", path=str(root))
         try:
-            self.catalogue = Catalogue(root / CATALOGUE_NAME, readonly=False)
+            self.catalogue = open_catalogue(root, root / CATALOGUE_NAME, root / INDEX_DIR, writable=writable)
+            self.index_damaged = False
             self._ix: Any = None
             self._searcher: Any = None
             self._index_inode = 0
@@ -117,20 +118,25 @@ class Library:
     # ------------------------------------------------------------------ reading
     def _open_index(self) -> None:
         try:
-            self._ix = open_index(self.index_path, create=self.writable)
-        except IndexCorrupt:
+            # An empty index is made only for an empty catalogue; a TOC gone is damage (rebuilt).
+            self._ix = open_index(self.index_path, create=self.writable and not self.catalogue.count(STATE_PUBLIC))
+            problems = verify_index(self.index_path, deep=self.writable)
+            if problems:
+                raise IndexCorrupt(problems[0])
+            self._searcher = self._ix.searcher()
+        except IndexCorrupt as exc:
             if not self.writable:
-                raise
-            log.warning("index at %s is damaged or missing; rebuilding from the catalogue", self.index_path)
+                raise IndexCorrupt(index_damaged_message(self.root), path=str(self.root)) from exc
+            log.warning("index at %s is damaged or missing (%s); rebuilding from the catalogue", self.index_path, exc)
             self.rebuild_index()
             return
-        self._searcher = self._ix.searcher()
         self._index_inode = _inode(self.index_path)
 
     def _load_vocab(self) -> None:
         self._generation = self.catalogue.generation()
         self._vocab = Vocabulary(self.catalogue.vocab_rows())
 
+    @guarded
     def refresh(self) -> bool:
         """Pick up what the writer committed; True when anything changed."""
         with self._lock:
@@ -171,6 +177,7 @@ class Library:
                 self._text_cache.popitem(last=False)
         return pages
 
+    @guarded
     def search(
         self,
         query: str,
@@ -304,6 +311,7 @@ class Library:
     def suggestions(self, query: str) -> list[str]:
         return self.search(query, limit=1, with_facets=False).suggestions
 
+    @guarded
     def candidates(self, letters: str, limit: int = 12) -> list[str]:
         """Chinese words of the library's own vocabulary for Latin letters (``xxgk`` -> 信息公开)."""
         with self._lock:
@@ -323,6 +331,7 @@ class Library:
     def is_vocabulary_word(self, word: str) -> bool:
         return word in self._vocab
 
+    @guarded
     def facets(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         with self._lock:
             return S.count_and_facets(self._searcher, Q.Term("unit", "doc"), S.filter_query(filters))[1]
@@ -330,6 +339,7 @@ class Library:
     def newest(self, n: int = 10) -> list[Hit]:
         return self.search("", limit=n, with_facets=False).hits
 
+    @guarded
     def gazette_shelf(self) -> dict[int, list[Hit]]:
         res = self.search("", Filters(kind="政府公报"), limit=10_000, with_facets=False)
         shelf: dict[int, list[tuple[int, Hit]]] = {}
@@ -343,6 +353,7 @@ class Library:
             for year, items in sorted(shelf.items(), reverse=True)
         }
 
+    @guarded
     def related(self, doc_id: str, n: int = 5) -> list[Hit]:
         with self._lock:
             s = self._searcher
@@ -408,6 +419,7 @@ class Library:
             self.apply_index_todo()
         self._gc_copies(w.orphan_candidates)
 
+    @guarded
     def apply_index_todo(self, *, merge: bool = False) -> int:
         """Bring the index in line with the catalogue for every id in the journal."""
         ids = self.catalogue.todo()
@@ -492,6 +504,7 @@ class Library:
                 shutil.rmtree(old, ignore_errors=True)
         return n
 
+    @guarded
     def check_index(self) -> list[str]:
         """Differences between the index and the catalogue (empty when they agree)."""
         self.refresh()
@@ -541,7 +554,7 @@ class LibraryWriter:
         if old is not None and old.copy_path != str(copy_path.relative_to(self.lib.root)):
             self.orphan_candidates.add(old.copy_path)
         rec = DocumentRecord(
-            id=old.id if old else uuid.uuid4().hex[:16],
+            id=old.id if old else (self.cat.take_id_hint(self.conn, source_path) or uuid.uuid4().hex[:16]),
             source_path=source_path,
             checksum=checksum,
             size=size,

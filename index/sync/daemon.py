@@ -482,18 +482,11 @@ class SyncDaemon:
             self.start_rebuild()
 
     def _index_opens_fresh(self) -> list[str]:
-        """Open the index from disk as a newly started app would (the live searcher may not notice damage)."""
-        from index.whoosh_index import open_index
+        """Read the index from disk as a newly started app would, to the last term of every
+        field (the live searcher may not notice damage): ``index.recovery.verify_index``."""
+        from index.recovery import verify_index
 
-        try:
-            ix = open_index(self.lib.index_path)
-            with ix.searcher() as s:
-                s.doc_count()
-                for _ in s.documents(unit="doc"):  # reads every segment's stored fields
-                    pass
-        except Exception as exc:  # IndexCorrupt, or whatever Whoosh raises on damaged files
-            return [f"index cannot be opened: {exc}"]
-        return []
+        return verify_index(self.lib.index_path)
 
     def start_rebuild(self) -> None:
         if self._rebuilding():
