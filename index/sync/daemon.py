@@ -46,7 +46,7 @@ log = logging.getLogger("index.sync")
 IDLE_MERGE_S = 60.0  # merge index segments after this long without work
 STATUS_MIN_INTERVAL_S = 5.0  # status written at most this often after changes
 STATUS_MAX_INTERVAL_S = 60.0  # and at least this often
-DISK_RECHECK_S = 30.0  # while paused for disk space
+DISK_RECHECK_S = 0.0  # while paused: free space measured again on every poll (statvfs costs microseconds)
 HEALTH_CHECK_S = 10.0  # watcher health
 GUARD_RECHECK_S = 30.0  # held removals are looked at again this often
 GUARD_KEYS = ("sync.guard_share_unreachable", "sync.guard_share_empty", "sync.guard_no_marker", "sync.guard_mass_removal")
@@ -130,6 +130,7 @@ class SyncDaemon:
         self._held_at = -1e18
         self._last_removal_event = -1e18
         self._wrong_share = False
+        self._free_at_full: int | None = None
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -223,6 +224,9 @@ class SyncDaemon:
             rel = os.path.relpath(path, self.share_root).replace(os.sep, "/")
             self.todo[rel] = None
         if not self._rebuilding():
+            if self.state.ingest_paused:
+                self._resume_if_space()  # measured again on every poll, not remembered
+            did = self._retry_index_journal() or did
             did = self._ingest_batch() or did
             if not self.todo and not len(self.tracker):
                 did = self.apply_removals() or did  # after pending files: a rename is then a move
@@ -308,6 +312,8 @@ class SyncDaemon:
         self._last_disk_check = self._now()
         free = free_mb(self.library_root)
         if "No space" in why or "disk is full" in why or "Errno 28" in why:
+            # The disk filled above the floor: resume once space was freed (more than now).
+            self._free_at_full = free
             self.state.note("sync.disk_full")
         else:
             self.state.note("sync.disk_low", free_mb=free, min_mb=self.config["sync.min_free_mb"])
@@ -320,16 +326,42 @@ class SyncDaemon:
             return False
         self._last_disk_check = self._now()
         assert self.ingestor is not None
+        free = free_mb(self.library_root)
         try:
             self.ingestor.check_space()
+            if self._free_at_full is not None and free <= self._free_at_full:
+                raise ing.DiskFull(f"{free} MiB free, no more than when the disk filled")
         except ing.DiskFull:
+            if "sync.disk_low" in self.state.notes and self.state.note_params["sync.disk_low"].get("free_mb") != free:
+                self.state.note("sync.disk_low", free_mb=free, min_mb=self.config["sync.min_free_mb"])
+                self._status_dirty = True  # the status shows the space measured now
             return False
+        self._free_at_full = None
         log.warning("free disk space is back; ingestion resumes")
         self.state.ingest_paused = False
         self.state.clear("sync.disk_low")
         self.state.clear("sync.disk_full")
         self._status_dirty = True
+        self._retry_index_journal()
         return True
+
+    def _retry_index_journal(self) -> bool:
+        """Bring the index in line with the catalogue for the ids in its journal (``index_todo``):
+        what a full disk interrupted between the catalogue commit and the index commit."""
+        if self.state.ingest_paused or self._rebuilding() or not self.lib.catalogue.todo():
+            return False
+        try:
+            n = self.lib.apply_index_todo()
+        except Exception as exc:
+            if not ing.is_disk_full(exc):
+                raise
+            self._pause(str(exc))
+            return False
+        if n:
+            log.info("index caught up with %d catalogue changes from the journal", n)
+            self._commits_since_merge += 1
+            self._status_dirty = True
+        return bool(n)
 
     def _ingest_batch(self) -> bool:
         if self._wrong_share or not self.todo or not self._resume_if_space():
