@@ -7,6 +7,7 @@ from typing import Any
 from kivy.graphics.texture import Texture
 from kivy.properties import ObjectProperty, StringProperty
 
+from kiosk.app.markup import library_text
 from kiosk.app.render import qr_rgb
 from kiosk.app.screens.base import KScreen
 
@@ -43,7 +44,7 @@ class QrScreen(KScreen):
             record = library.document(doc_id)
             if record is None:
                 return None
-            return record.meta.title, public_url(record.meta, pattern)
+            return library_text(record.meta.title), public_url(record.meta, pattern)
 
         self.app.lib.submit(find, self._found, channel="qr")
 
