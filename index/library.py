@@ -52,6 +52,7 @@ log = logging.getLogger("index.library")
 CATALOGUE_NAME = "catalogue.sqlite"
 FILES_DIR = "files"
 INDEX_DIR = "index"
+MAX_SEGMENTS = 12  # more after a commit: that commit merges the small ones
 
 
 class Library:
@@ -437,7 +438,9 @@ class Library:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(merge=merge)
+            # Under constant change the idle merge never comes: Whoosh's small-segment merge keeps
+            # the segments (and the descriptors every reader holds open) bounded (benchmarks/soak.py).
+            writer.commit(merge=merge or len(self._ix._segments()) >= MAX_SEGMENTS)
             self.catalogue.done(ids)
         self.refresh()
         return len(ids)

@@ -411,6 +411,7 @@ class SyncDaemon:
         for k in [k for k, rel in self.removals.items() if k not in known or os.path.lexists(self.share_root / rel)]:
             del self.removals[k]  # not a document, or it came back
         if not self.removals:
+            self._clear_holds()
             return False
         now = self._now()
         if now - self._last_removal_event < max(float(self.config["sync.stability_delay_s"]), 1.0):
@@ -442,6 +443,14 @@ class SyncDaemon:
         self._status_dirty = True
         return True
 
+    def _clear_holds(self) -> None:
+        """Status notes are re-derived on each pass: a hold with nothing held is over."""
+        if any(k in self.state.notes for k in GUARD_KEYS):
+            for key in GUARD_KEYS:
+                self.state.clear(key)
+            self._held = frozenset()
+            self._status_dirty = True
+
     # ------------------------------------------------------------ rescans
     def rescan(self) -> None:
         """Safety net: compare the whole share with the catalogue; feed differences to the tracker."""
@@ -471,6 +480,10 @@ class SyncDaemon:
             return
         for k in known.keys() - seen:
             self.removals.setdefault(k, k)
+        for k in [k for k in self.removals if k in seen]:
+            del self.removals[k]  # back on the share
+        if not self.removals:
+            self._clear_holds()
         self.state.share_ok = True
         self.state.last_sync_at = self._wall()
         self.state.last_sync_ok = True
