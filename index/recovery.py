@@ -113,20 +113,42 @@ def guarded(method: F) -> F:
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except KioskError:
-            raise
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise  # a full disk is not damage: the sync pauses and retries from the journal
-            return _judge(self, exc)
-        except sqlite3.DatabaseError as exc:
-            raise LibraryError(catalogue_damaged_message(self.root), path=str(self.root)) from exc
-        except Exception as exc:
-            return _judge(self, exc)
+        for attempt in (1, 2):
+            try:
+                return method(self, *args, **kwargs)
+            except KioskError:
+                raise
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise  # a full disk is not damage: the sync pauses and retries from the journal
+                failure: Exception = exc
+            except sqlite3.DatabaseError as exc:
+                raise LibraryError(catalogue_damaged_message(self.root), path=str(self.root)) from exc
+            except Exception as exc:
+                failure = exc
+            if attempt == 1 and (_from_whoosh(failure) or isinstance(failure, _DAMAGE)) and not verify_index(self.index_path):
+                # The index on disk is whole: this searcher read a segment a writer's merge had just
+                # removed (a lazily opened file). A fresh searcher over the new segments answers.
+                log.info("search met a segment merged away (%s); searching again on a fresh searcher", failure)
+                _reopen(self)
+                continue
+            return _judge(self, failure)
+        raise AssertionError("unreachable")
 
     return wrapper  # type: ignore[return-value]
+
+
+def _reopen(lib: Any) -> None:
+    """A fresh searcher for ``lib`` (an ``index.library.Library``) over the index on disk."""
+    from index.whoosh_index import open_index
+
+    with lib._lock:
+        old = lib._searcher
+        lib._ix = open_index(lib.index_path)
+        lib._searcher = lib._ix.searcher()
+        lib._index_inode = os.stat(lib.index_path).st_ino
+        if old is not None:
+            old.close()
 
 
 def _judge(lib: Any, exc: Exception) -> Any:

@@ -15,9 +15,15 @@ Judged from ``lstat``/``stat`` and the raw name before anything is opened:
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import os
 import stat
 from dataclasses import dataclass
+
+from index.models import Extracted
+
+log = logging.getLogger("index.sync")
 
 NAME_MAX = 255
 SIDECAR_SUFFIX = ".json"
@@ -49,3 +55,20 @@ def refusal(name: bytes, st: os.stat_result, share_dev: int | None) -> tuple[str
 def escaped(raw_rel: bytes) -> str:
     """A raw relative name as text that keeps every byte apart (``\\xff`` for an undecodable byte)."""
     return raw_rel.decode("utf-8", "backslashreplace")
+
+
+def cap_text(extracted: Extracted, max_chars: int) -> Extracted:
+    """At most ``max_chars`` characters of text (whole pages, the last one cut): one 10 MB TXT
+    must not make a 448 MB index. The cut is noted in the document's metadata sources."""
+    total = sum(len(p) for p in extracted.pages)
+    if total <= max_chars:
+        return extracted
+    pages: list[str] = []
+    left = max_chars
+    for page in extracted.pages:
+        if left <= 0:
+            break
+        pages.append(page[:left])
+        left -= len(pages[-1])
+    log.warning("text cut: %d of %d characters kept (extract.max_indexed_chars)", max_chars, total)
+    return dataclasses.replace(extracted, pages=pages + [""] * (len(extracted.pages) - len(pages)))

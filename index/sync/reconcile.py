@@ -25,7 +25,7 @@ from index.errors import ExtractionError
 from index.library import FILES_DIR, Library
 from index.metadata import metadata_signature
 from index.models import DocumentMeta, Extracted
-from index.sync.admit import Refused, escaped, refusal
+from index.sync.admit import Refused, cap_text, escaped, refusal
 from index.sync.copy import SourceChanged, atomic_copy
 from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
 from index.sync.guard import RemovalGuard
@@ -143,12 +143,16 @@ class Ingestor:
     def _extract(self, path: Path) -> Extracted:
         from index.extract import extract_file
 
-        return extract_file(path, self.limits)
+        extracted = extract_file(path, self.limits)
+        return cap_text(extracted, int(self.config["extract.max_indexed_chars"]))
 
     def _describe(self, rel: str, extracted: Extracted) -> DocumentMeta:
         from index.metadata import derive_metadata
 
         meta = derive_metadata(rel, self.share, extracted, self.config)
+        total = sum(len(p) for p in extracted.pages)
+        if total >= int(self.config["extract.max_indexed_chars"]):
+            meta.sources["_text_cut"] = f"text cut at {total} characters (extract.max_indexed_chars)"
         return meta
 
     def ingest(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str] | None = None) -> None:

@@ -75,3 +75,18 @@ def test_file_on_another_file_system_inside_the_share_is_refused(tmp_path: Path,
             assert lib.counts()["public"] == 1
     finally:
         subprocess.run(["umount", "-l", str(inner)], check=False)
+
+
+def test_indexed_text_is_cut_at_the_per_document_limit_with_a_note(tmp_path: Path, share: Path, config: Config) -> None:
+    cfg = config.with_overrides({"review.required": False, "extract.max_indexed_chars": 5000})
+    head = "关于档案开放的通知\n\n" + "开头部分档案开放。" * 100
+    tail = "其余正文。" * 3000 + "壬癸子丑寅卯"  # the last words lie far past the limit
+    big = _write(share / "大文件.txt", head + tail)
+    with Library.open(tmp_path / "library", cfg, writable=True) as lib:
+        reconcile_once(share, lib, cfg)
+        rec = next(iter(lib.catalogue.iter_documents()))
+        assert sum(len(p) for p in lib.catalogue.get_text(rec.checksum)) <= 5000
+        assert "max_indexed_chars" in rec.meta.sources.get("_text_cut", "")
+        assert lib.search("开头部分档案开放").total == 1
+        assert lib.search("壬癸子丑寅卯").total == 0  # cut, as noted
+        assert (lib.root / rec.copy_path).stat().st_size == big.stat().st_size  # the copy stays whole
