@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS vocab (
     initials TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS index_todo (id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS id_hints (source_path TEXT PRIMARY KEY, id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -230,6 +231,18 @@ class Catalogue:
 
     def clear_rejection(self, conn: sqlite3.Connection, source_path: str) -> None:
         conn.execute("DELETE FROM rejections WHERE source_path = ?", (source_path,))
+
+    # -- ids kept from the index when a damaged catalogue is started afresh (index.recovery)
+    def put_id_hints(self, hints: dict[str, str]) -> None:
+        with self.conn:
+            self.conn.executemany("INSERT OR REPLACE INTO id_hints VALUES (?, ?)", list(hints.items()))
+
+    def take_id_hint(self, conn: sqlite3.Connection, source_path: str) -> str | None:
+        row = conn.execute("SELECT id FROM id_hints WHERE source_path = ?", (source_path,)).fetchone()
+        if row is None:
+            return None
+        conn.execute("DELETE FROM id_hints WHERE source_path = ?", (source_path,))
+        return str(row[0])
 
     # -- the index journal
     def todo(self) -> list[str]:

@@ -66,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("extract.memory_mb", 1024, "Address-space limit of the extraction worker, MiB.", _positive, "> 0"),
     Setting("extract.max_file_mb", 300, "Files larger than this are refused without being read, MiB.", _positive, "> 0"),
     Setting("extract.max_unzipped_mb", 500, "Cap on the decompressed size of DOCX/OFD/XLSX (zip bomb guard), MiB.", _positive, "> 0"),
+    Setting("extract.max_indexed_chars", 2_000_000, "Characters of one document's text that are indexed and stored; the rest is cut with a note (the copy stays whole).", _positive, "> 0"),
     Setting("extract.max_pages", 3000, "Documents with more pages are rejected.", _positive, "> 0"),
     Setting("extract.legacy_converter", "auto", "Converter for .doc/.wps: 'auto' (LibreOffice if installed), 'none', or a path to soffice.", None),
     # -- metadata

@@ -53,3 +53,15 @@ class ShareUnavailable(KioskError):
     """The share is not mounted, unreadable, empty or lacks its marker file."""
 
     message_key = "error.share_unavailable"
+
+
+class LibraryBusy(LibraryError):
+    """Another process holds the library's writer lock (one writer per library)."""
+
+    message_key = "error.library_busy"
+
+
+class WrongShare(LibraryError):
+    """The library mirrors another share than the one it was given."""
+
+    message_key = "error.wrong_share"

@@ -387,6 +387,14 @@ def check_sync(config: Config, now: float | None = None) -> Check:
             return _fail("sync", "inactive", data, unit=SYNC_UNIT, state=state)
     else:
         data["unit_state"] = "no systemd"
+    # The daemon is judged by its process (the writer lock's live holder), not by an old file.
+    from index.lock import holder_pid
+
+    library = Path(config["library.path"])
+    pid = holder_pid(library)
+    data["pid"] = pid
+    if pid is None:
+        return _fail("sync", "not_running", data, library=str(library))
     path, status = read_sync_status(config)
     if status is None or path is None:
         tried = " / ".join(str(p) for p in status_files(config))
@@ -403,7 +411,7 @@ def check_sync(config: Config, now: float | None = None) -> Check:
         return _fail("sync", "stale", data, age=_age_text(age), limit=_age_text(limit))
     if status.get("last_sync_ok") is False:
         return _fail("sync", "last_failed", data, age=_age_text(age))
-    return _ok("sync", "ok", data, age=_age_text(age))
+    return _ok("sync", "ok", data, age=_age_text(age), pid=pid or "?")
 
 
 def _age_text(seconds: float) -> str:

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from index.bounds import QueryBounds
-from index.catalogue import Catalogue
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
+from index.lock import WriterLock
 from index.models import (
     STATE_PENDING,
     STATE_PUBLIC,
@@ -39,6 +39,7 @@ from index.models import (
     Rejection,
     SearchResult,
 )
+from index.recovery import guarded, index_damaged_message, open_catalogue, verify_index
 from index.search import SearchEngine
 from index.vocab import document_words
 from index.whoosh_index import index_documents, open_index
@@ -48,6 +49,7 @@ log = logging.getLogger("index.library")
 CATALOGUE_NAME = "catalogue.sqlite"
 FILES_DIR = "files"
 INDEX_DIR = "index"
+MAX_SEGMENTS = 12  # more after a commit: that commit merges the small ones
 
 
 class Library:
@@ -58,19 +60,27 @@ class Library:
         self.config = config
         self.writable = writable
         self._lock = threading.RLock()
+        self._writer_lock: WriterLock | None = None
         if writable:
             root.mkdir(parents=True, exist_ok=True)
+            self._writer_lock = WriterLock(root).acquire()  # one writer per library (LibraryBusy)
             (root / FILES_DIR).mkdir(exist_ok=True)
         elif not (root / CATALOGUE_NAME).exists():
             raise LibraryError(f"{root} is not a library (no {CATALOGUE_NAME}); run 'kiosk sync --once' first", path=str(root))
-        self.catalogue = Catalogue(root / CATALOGUE_NAME, readonly=False)
-        self._ix: Any = None
-        self._engine: SearchEngine = None  # type: ignore[assignment]  # set by _open_index
-        self._index_inode = 0
-        self.bounds = QueryBounds.from_config(config)
-        self._open_index()
-        if writable:
-            self._recover()
+        try:
+            self.catalogue = open_catalogue(root, root / CATALOGUE_NAME, root / INDEX_DIR, writable=writable)
+            self.index_damaged = False
+            self._ix: Any = None
+            self._engine: SearchEngine = None  # type: ignore[assignment]  # set by _open_index
+            self._index_inode = 0
+            self.bounds = QueryBounds.from_config(config)
+            self._open_index()
+            if writable:
+                self._recover()
+        except BaseException:
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+            raise
 
     @classmethod
     def open(cls, root: Path | str, config: Config | None = None, *, writable: bool = False) -> Library:
@@ -88,6 +98,9 @@ class Library:
                 self._engine.close()
                 self._engine = None  # type: ignore[assignment]
             self.catalogue.close()
+            if self._writer_lock is not None:
+                self._writer_lock.release()
+                self._writer_lock = None
 
     # ------------------------------------------------------------------ paths
     @property
@@ -100,15 +113,19 @@ class Library:
     # ------------------------------------------------------------------ reading
     def _open_index(self) -> None:
         try:
-            self._ix = open_index(self.index_path, create=self.writable)
-        except IndexCorrupt:
+            # An empty index is made only for an empty catalogue; a TOC gone is damage (rebuilt).
+            self._ix = open_index(self.index_path, create=self.writable and not self.catalogue.count(STATE_PUBLIC))
+            problems = verify_index(self.index_path, deep=self.writable)
+            if problems:
+                raise IndexCorrupt(problems[0])
+            self._swap_engine()
+        except IndexCorrupt as exc:
             if not self.writable:
-                raise
-            log.warning("index at %s is damaged or missing; rebuilding from the catalogue", self.index_path)
+                raise IndexCorrupt(index_damaged_message(self.root), path=str(self.root)) from exc
+            log.warning("index at %s is damaged or missing (%s); rebuilding from the catalogue", self.index_path, exc)
             self.rebuild_index()
-            return
-        self._swap_engine()
 
+    @guarded
     def refresh(self) -> bool:
         """Pick up what the writer committed; True when anything changed."""
         with self._lock:
@@ -133,6 +150,7 @@ class Library:
         """The search over the open index (``index.search``); call under nothing: Library serialises."""
         return self._engine
 
+    @guarded
     def search(
         self,
         query: str,
@@ -151,6 +169,7 @@ class Library:
             return self._engine.search(query, filters, limit=limit, offset=offset, sort=sort,
                                        with_facets=with_facets, query_cut=cut)
 
+    @guarded
     def search_facets(self, query: str, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         """Only the facet counts of a search (no ranking, no hits): the screen's filter chips."""
         from index.search import build_query, filter_query, parse_query
@@ -168,6 +187,7 @@ class Library:
     def suggestions(self, query: str) -> list[str]:
         return self.search(query, limit=1, with_facets=False).suggestions
 
+    @guarded
     def candidates(self, letters: str, limit: int = 12) -> list[str]:
         """Chinese words of the library's own vocabulary for Latin letters (``xxgk`` -> 信息公开)."""
         letters = self.bounds.cut(letters)[0].lower()
@@ -177,12 +197,14 @@ class Library:
     def is_vocabulary_word(self, word: str) -> bool:
         return word in self._engine.vocab
 
+    @guarded
     def facets(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         return self.search_facets("", filters)
 
     def newest(self, n: int = 10) -> list[Hit]:
         return self.search("", limit=n, with_facets=False).hits
 
+    @guarded
     def gazette_shelf(self) -> dict[int, list[Hit]]:
         res = self.search("", Filters(kind="政府公报"), limit=10_000, with_facets=False)
         shelf: dict[int, list[tuple[int, Hit]]] = {}
@@ -196,6 +218,7 @@ class Library:
             for year, items in sorted(shelf.items(), reverse=True)
         }
 
+    @guarded
     def related(self, doc_id: str, n: int = 5) -> list[Hit]:
         rec = self.catalogue.get(doc_id)
         if rec is None:
@@ -205,11 +228,6 @@ class Library:
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         rec = self.catalogue.get(doc_id.split("#")[0])
-        return rec if rec and rec.state == STATE_PUBLIC else None
-
-    def document_by_path(self, source_path: str) -> DocumentRecord | None:
-        """The public document at ``source_path`` on the share (``/``-separated, relative), if any."""
-        rec = self.catalogue.by_path(source_path.strip("/"))
         return rec if rec and rec.state == STATE_PUBLIC else None
 
     def document_pages(self, doc_id: str) -> list[str]:
@@ -261,6 +279,7 @@ class Library:
             self.apply_index_todo()
         self._gc_copies(w.orphan_candidates)
 
+    @guarded
     def apply_index_todo(self, *, merge: bool = False) -> int:
         """Bring the index in line with the catalogue for every id in the journal."""
         ids = self.catalogue.todo()
@@ -278,7 +297,9 @@ class Library:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(merge=merge)
+            # Under constant change the idle merge never comes: Whoosh's small-segment merge keeps
+            # the segments (and the descriptors every reader holds open) bounded (benchmarks/soak.py).
+            writer.commit(merge=merge or len(self._ix._segments()) >= MAX_SEGMENTS)
             self.catalogue.done(ids)
         self.refresh()
         return len(ids)
@@ -342,6 +363,7 @@ class Library:
                 shutil.rmtree(old, ignore_errors=True)
         return n
 
+    @guarded
     def check_index(self) -> list[str]:
         """Differences between the index and the catalogue (empty when they agree)."""
         self.refresh()
@@ -391,7 +413,7 @@ class LibraryWriter:
         if old is not None and old.copy_path != str(copy_path.relative_to(self.lib.root)):
             self.orphan_candidates.add(old.copy_path)
         rec = DocumentRecord(
-            id=old.id if old else uuid.uuid4().hex[:16],
+            id=old.id if old else (self.cat.take_id_hint(self.conn, source_path) or uuid.uuid4().hex[:16]),
             source_path=source_path,
             checksum=checksum,
             size=size,

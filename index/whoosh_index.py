@@ -169,3 +169,7 @@ def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str,
 
 def is_current(validity: str) -> bool:
     return validity == CURRENT_VALIDITY
+
+
+class DamagedColumn(ValueError):
+    """A column holds fewer values than its segment has documents (a column file cut short)."""

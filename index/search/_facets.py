@@ -14,7 +14,7 @@ from typing import Any
 from whoosh import query as Q
 
 from index.search._query import restrict
-from index.whoosh_index import FACET_FIELDS
+from index.whoosh_index import FACET_FIELDS, DamagedColumn
 
 _EMPTY = (None, "", b"")
 
@@ -23,10 +23,18 @@ class FacetArrays:
     """For one searcher: every document's value of each facet field, by document number."""
 
     def __init__(self, searcher: Any) -> None:
-        reader = searcher.reader()
-        self.values: dict[str, list[Any]] = {
-            name: list(reader.column_reader(name, translate=True)) for name in FACET_FIELDS
-        }
+        # Segment by segment: a segment whose column file is gone reads as empty values
+        # (Whoosh's MultiReader would leave that segment out and shift every later document).
+        self.values: dict[str, list[Any]] = {name: [] for name in FACET_FIELDS}
+        for leaf, _base in searcher.reader().leaf_readers():
+            n = leaf.doc_count_all()
+            for name, values in self.values.items():
+                col = list(leaf.column_reader(name, translate=True)) if leaf.has_column(name) else []
+                if len(col) != n:
+                    if col:
+                        raise DamagedColumn(f"column {name!r} holds {len(col)} values for {n} documents")
+                    col = [None] * n
+                values.extend(col)
 
     def count(self, docnums: list[int]) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}

@@ -46,7 +46,7 @@ log = logging.getLogger("index.sync")
 IDLE_MERGE_S = 60.0  # merge index segments after this long without work
 STATUS_MIN_INTERVAL_S = 5.0  # status written at most this often after changes
 STATUS_MAX_INTERVAL_S = 60.0  # and at least this often
-DISK_RECHECK_S = 30.0  # while paused for disk space
+DISK_RECHECK_S = 0.0  # while paused: free space measured again on every poll (statvfs costs microseconds)
 HEALTH_CHECK_S = 10.0  # watcher health
 GUARD_RECHECK_S = 30.0  # held removals are looked at again this often
 GUARD_KEYS = ("sync.guard_share_unreachable", "sync.guard_share_empty", "sync.guard_no_marker", "sync.guard_mass_removal")
@@ -129,6 +129,8 @@ class SyncDaemon:
         self._held: frozenset[str] = frozenset()
         self._held_at = -1e18
         self._last_removal_event = -1e18
+        self._wrong_share = False
+        self._free_at_full: int | None = None
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -198,7 +200,11 @@ class SyncDaemon:
             self.lib = None
 
     def run(self, stop: threading.Event) -> int:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.stop()  # observer threads joined, extraction workers ended, writer lock released
+            raise
         try:
             while not stop.is_set():
                 self.step(0.5)
@@ -218,6 +224,9 @@ class SyncDaemon:
             rel = os.path.relpath(path, self.share_root).replace(os.sep, "/")
             self.todo[rel] = None
         if not self._rebuilding():
+            if self.state.ingest_paused:
+                self._resume_if_space()  # measured again on every poll, not remembered
+            did = self._retry_index_journal() or did
             did = self._ingest_batch() or did
             if not self.todo and not len(self.tracker):
                 did = self.apply_removals() or did  # after pending files: a rename is then a move
@@ -303,6 +312,8 @@ class SyncDaemon:
         self._last_disk_check = self._now()
         free = free_mb(self.library_root)
         if "No space" in why or "disk is full" in why or "Errno 28" in why:
+            # The disk filled above the floor: resume once space was freed (more than now).
+            self._free_at_full = free
             self.state.note("sync.disk_full")
         else:
             self.state.note("sync.disk_low", free_mb=free, min_mb=self.config["sync.min_free_mb"])
@@ -315,19 +326,45 @@ class SyncDaemon:
             return False
         self._last_disk_check = self._now()
         assert self.ingestor is not None
+        free = free_mb(self.library_root)
         try:
             self.ingestor.check_space()
+            if self._free_at_full is not None and free <= self._free_at_full:
+                raise ing.DiskFull(f"{free} MiB free, no more than when the disk filled")
         except ing.DiskFull:
+            if "sync.disk_low" in self.state.notes and self.state.note_params["sync.disk_low"].get("free_mb") != free:
+                self.state.note("sync.disk_low", free_mb=free, min_mb=self.config["sync.min_free_mb"])
+                self._status_dirty = True  # the status shows the space measured now
             return False
+        self._free_at_full = None
         log.warning("free disk space is back; ingestion resumes")
         self.state.ingest_paused = False
         self.state.clear("sync.disk_low")
         self.state.clear("sync.disk_full")
         self._status_dirty = True
+        self._retry_index_journal()
         return True
 
+    def _retry_index_journal(self) -> bool:
+        """Bring the index in line with the catalogue for the ids in its journal (``index_todo``):
+        what a full disk interrupted between the catalogue commit and the index commit."""
+        if self.state.ingest_paused or self._rebuilding() or not self.lib.catalogue.todo():
+            return False
+        try:
+            n = self.lib.apply_index_todo()
+        except Exception as exc:
+            if not ing.is_disk_full(exc):
+                raise
+            self._pause(str(exc))
+            return False
+        if n:
+            log.info("index caught up with %d catalogue changes from the journal", n)
+            self._commits_since_merge += 1
+            self._status_dirty = True
+        return bool(n)
+
     def _ingest_batch(self) -> bool:
-        if not self.todo or not self._resume_if_space():
+        if self._wrong_share or not self.todo or not self._resume_if_space():
             return False
         assert self.ingestor is not None
         batch_size = int(self.config["sync.batch_size"])
@@ -368,12 +405,13 @@ class SyncDaemon:
     # ------------------------------------------------------------ removals
     def apply_removals(self) -> bool:
         """Remove documents whose files are gone, when the removal guard allows it."""
-        if not self.removals:
+        if self._wrong_share or not self.removals:
             return False
         known = self.lib.catalogue.file_states()
         for k in [k for k, rel in self.removals.items() if k not in known or os.path.lexists(self.share_root / rel)]:
             del self.removals[k]  # not a document, or it came back
         if not self.removals:
+            self._clear_holds()
             return False
         now = self._now()
         if now - self._last_removal_event < max(float(self.config["sync.stability_delay_s"]), 1.0):
@@ -405,11 +443,21 @@ class SyncDaemon:
         self._status_dirty = True
         return True
 
+    def _clear_holds(self) -> None:
+        """Status notes are re-derived on each pass: a hold with nothing held is over."""
+        if any(k in self.state.notes for k in GUARD_KEYS):
+            for key in GUARD_KEYS:
+                self.state.clear(key)
+            self._held = frozenset()
+            self._status_dirty = True
+
     # ------------------------------------------------------------ rescans
     def rescan(self) -> None:
         """Safety net: compare the whole share with the catalogue; feed differences to the tracker."""
         self._last_rescan = self._now()
         cat = self.lib.catalogue
+        if not self._share_is_ours():
+            return
         known = cat.file_states()
         seen: set[str] = set()
         try:
@@ -432,10 +480,36 @@ class SyncDaemon:
             return
         for k in known.keys() - seen:
             self.removals.setdefault(k, k)
+        for k in [k for k in self.removals if k in seen]:
+            del self.removals[k]  # back on the share
+        if not self.removals:
+            self._clear_holds()
         self.state.share_ok = True
         self.state.last_sync_at = self._wall()
         self.state.last_sync_ok = True
         self._status_dirty = True
+
+    def _share_is_ours(self) -> bool:
+        """False (ingestion stops, a status note says why) while another share is mounted."""
+        from index.errors import WrongShare
+        from index.sync.identity import check_share
+
+        try:
+            if self.share_root.is_dir():
+                check_share(self.lib.catalogue, self.share_root, str(self.config["share.marker"]))
+        except WrongShare as exc:
+            if not self._wrong_share:
+                log.error("%s", exc)
+            self._wrong_share = True
+            self.state.note("sync.wrong_share", share=str(self.share_root))
+            self.state.last_sync_ok = False
+            self._status_dirty = True
+            return False
+        if self._wrong_share:
+            self._wrong_share = False
+            self.state.clear("sync.wrong_share")
+            self._status_dirty = True
+        return True
 
     # ------------------------------------------------------------ index upkeep
     def check_index(self) -> None:
@@ -453,18 +527,11 @@ class SyncDaemon:
             self.start_rebuild()
 
     def _index_opens_fresh(self) -> list[str]:
-        """Open the index from disk as a newly started app would (the live searcher may not notice damage)."""
-        from index.whoosh_index import open_index
+        """Read the index from disk as a newly started app would, to the last term of every
+        field (the live searcher may not notice damage): ``index.recovery.verify_index``."""
+        from index.recovery import verify_index
 
-        try:
-            ix = open_index(self.lib.index_path)
-            with ix.searcher() as s:
-                s.doc_count()
-                for _ in s.documents(unit="doc"):  # reads every segment's stored fields
-                    pass
-        except Exception as exc:  # IndexCorrupt, or whatever Whoosh raises on damaged files
-            return [f"index cannot be opened: {exc}"]
-        return []
+        return verify_index(self.lib.index_path)
 
     def start_rebuild(self) -> None:
         if self._rebuilding():

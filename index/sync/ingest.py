@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from index.metadata import metadata_signature
+from index.sync.admit import Refused, refusal
 from index.sync.reconcile import Ingestor as CoreIngestor
 from index.sync.reconcile import ShareFile, SyncSummary, apply_families, display_rel
 from index.sync.status import free_mb
@@ -69,8 +70,9 @@ def check_space(library_root: Path, min_free_mb: int) -> None:
         raise DiskFull(f"{free} MiB free < sync.min_free_mb {min_free_mb}")
 
 
-def share_file(share_root: Path, rel: str) -> ShareFile | OutsideLink | None:
-    """``rel`` as the core's ShareFile; OutsideLink for a link out of the share; None to skip."""
+def share_file(share_root: Path, rel: str) -> ShareFile | OutsideLink | Refused | None:
+    """``rel`` as the core's ShareFile; OutsideLink for a link out of the share; Refused for a
+    file the library must refuse (``index.sync.admit``); None to skip."""
     path = Path(share_root) / rel
     try:
         st = os.lstat(path)
@@ -85,9 +87,13 @@ def share_file(share_root: Path, rel: str) -> ShareFile | OutsideLink | None:
     except OSError as exc:
         log.warning("cannot read %s (retried at the next rescan): %s", key(rel), exc.strerror or exc)
         return None
-    if not stat.S_ISREG(st.st_mode):
-        log.info("not a regular file, not opened: %s (%s)", key(rel), stat.filemode(st.st_mode))
-        return None
+    try:
+        share_dev: int | None = os.stat(share_root).st_dev
+    except OSError:
+        share_dev = None
+    why = refusal(os.fsencode(os.path.basename(rel)), st, share_dev)
+    if why is not None:
+        return Refused(key(rel), why[0], why[1], st.st_size, st.st_mtime)
     return ShareFile(key(rel), path, st.st_size, st.st_mtime, metadata_signature(path))
 
 
@@ -119,16 +125,25 @@ class DaemonIngest:
         summary = SyncSummary()
         files: list[ShareFile] = []
         outside: list[OutsideLink] = []
+        refused: list[Refused] = []
         for rel in rels:
             got = share_file(self.share_root, rel)
-            if isinstance(got, OutsideLink):
+            if isinstance(got, Refused):
+                rej = self.lib.catalogue.rejection(got.key)
+                if rej is None or (rej.reason, rej.size, rej.mtime) != (got.reason, got.size, got.mtime):
+                    refused.append(got)
+            elif isinstance(got, OutsideLink):
                 rej = self.lib.catalogue.rejection(got.key)
                 if rej is None or rej.reason != "symlink_outside":
                     outside.append(got)
             elif got is not None and self.needs_taking(got):
                 files.append(got)
-        if outside:
+        if outside or refused:
             with self.lib.writer() as w:
+                for r in refused:
+                    w.reject(r.key, r.reason, r.detail, r.size, r.mtime)
+                    summary.rejected.append((r.key, r.reason))
+                    log.warning("refused %s: %s (%s)", r.key, r.reason, r.detail)
                 for o in outside:
                     w.reject(o.key, "symlink_outside", "symbolic link leads outside the share", 0, 0.0)
                     summary.rejected.append((o.key, "symlink_outside"))

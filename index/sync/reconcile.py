@@ -25,9 +25,11 @@ from index.errors import ExtractionError
 from index.library import FILES_DIR, Library
 from index.metadata import metadata_signature
 from index.models import DocumentMeta, Extracted
+from index.sync.admit import Refused, cap_text, escaped, refusal
 from index.sync.copy import SourceChanged, atomic_copy
 from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
 from index.sync.guard import RemovalGuard
+from index.sync.identity import check_share
 
 log = logging.getLogger("index.sync")
 
@@ -84,10 +86,14 @@ def display_rel(raw: bytes) -> str:
     return "/".join(parts)
 
 
-def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None) -> list[ShareFile]:
-    """Every candidate document under ``share``; symbolic links leading outside are not followed."""
+def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None,
+               on_refused: Callable[[Refused], None] | None = None) -> list[ShareFile]:
+    """Every candidate document under ``share``; symbolic links leading outside are not followed;
+    files the library must refuse (``index.sync.admit``) go to ``on_refused``."""
     root_b = os.fsencode(share)
     real_root = os.path.realpath(root_b)
+    share_dev = os.stat(root_b).st_dev
+    names: dict[str, bytes] = {}  # decoded name -> the raw name that has it
     out: list[ShareFile] = []
     for dirpath, dirnames, filenames in os.walk(root_b, followlinks=False):
         dirnames.sort()
@@ -106,9 +112,16 @@ def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None
                             on_outside_link(rel)
                         continue
                     st = os.stat(full)
-                if not stat_mod.S_ISREG(st.st_mode):
-                    continue
             except OSError:
+                continue
+            raw_rel = os.path.normpath(os.path.join(rel_dir, name))
+            why = refusal(name, st, share_dev)
+            if why is None and names.setdefault(rel, raw_rel) != raw_rel:
+                why = ("name_collision", f"decodes to the same name as another file: {rel}")
+                rel = escaped(raw_rel)
+            if why is not None:
+                if on_refused:
+                    on_refused(Refused(rel, why[0], why[1], st.st_size, st.st_mtime))
                 continue
             p = Path(os.fsdecode(full))
             out.append(ShareFile(rel, p, st.st_size, st.st_mtime, metadata_signature(p)))
@@ -130,12 +143,16 @@ class Ingestor:
     def _extract(self, path: Path) -> Extracted:
         from index.extract import extract_file
 
-        return extract_file(path, self.limits)
+        extracted = extract_file(path, self.limits)
+        return cap_text(extracted, int(self.config["extract.max_indexed_chars"]))
 
     def _describe(self, rel: str, extracted: Extracted) -> DocumentMeta:
         from index.metadata import derive_metadata
 
         meta = derive_metadata(rel, self.share, extracted, self.config)
+        total = sum(len(p) for p in extracted.pages)
+        if total >= int(self.config["extract.max_indexed_chars"]):
+            meta.sources["_text_cut"] = f"text cut at {total} characters (extract.max_indexed_chars)"
         return meta
 
     def ingest(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str] | None = None) -> None:
@@ -254,9 +271,12 @@ def reconcile_once(
 ) -> SyncSummary:
     """Bring ``library`` in line with ``share`` in one pass."""
     share = Path(share)
+    if share.is_dir():
+        check_share(library.catalogue, share, str(config["share.marker"]))  # WrongShare: nothing taken
     summary = SyncSummary()
     outside: list[str] = []
-    files = scan_share(share, outside.append) if share.is_dir() else []
+    refused: list[Refused] = []
+    files = scan_share(share, outside.append, refused.append) if share.is_dir() else []
     cat = library.catalogue
     known = cat.file_states()
     rejected = {r.source_path: r for r in cat.rejections()}
@@ -283,10 +303,17 @@ def reconcile_once(
     moved_from = {a for a, _ in summary.moved}
     to_remove = [p for p in missing if p not in moved_from]
 
-    stale_rejections = [p for p in rejected if p not in seen and p not in outside]
+    refused_keys = {r.key for r in refused}
+    stale_rejections = [p for p in rejected if p not in seen and p not in outside and p not in refused_keys]
     new_outside = [rel for rel in outside if rel not in rejected]
-    if new_outside or stale_rejections:
+    new_refused = [r for r in refused
+                   if not (r.key in rejected and rejected[r.key].size == r.size and rejected[r.key].mtime == r.mtime)]
+    if new_outside or stale_rejections or new_refused:
         with library.writer() as w:
+            for r in new_refused:
+                w.reject(r.key, r.reason, r.detail, r.size, r.mtime)
+                summary.rejected.append((r.key, r.reason))
+                log.warning("refused %s: %s (%s)", r.key, r.reason, r.detail)
             for rel in new_outside:
                 w.reject(rel, "symlink_outside", "symbolic link leads outside the share", 0, 0.0)
                 summary.rejected.append((rel, "symlink_outside"))

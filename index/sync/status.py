@@ -231,7 +231,24 @@ class StatusPublisher:
         self.library_root = Path(library_root)
         self.status_dir = self.share_root / str(config["sync.status_dir"])
         self.terminal_id = str(config["terminal.id"])
+        self.marker = str(config["share.marker"])
         self._share_warned = False
+        self._mount_dev: int | None = None  # the share's device once it was seen mounted
+
+    def share_mounted(self) -> bool:
+        """False when writing would land in a bare mount point: the share was seen as a mount
+        (its device differs from its parent's) and its device is not that one now, or a
+        share without its marker has no status folder yet (nothing is created there then)."""
+        try:
+            dev = os.stat(self.share_root).st_dev
+            parent_dev = os.stat(self.share_root.parent).st_dev
+        except OSError:
+            return False
+        if dev != parent_dev:
+            self._mount_dev = dev
+        elif self._mount_dev is not None:
+            return False  # it was a mount and is not now (unmounted): the bare mount point
+        return (self.share_root / self.marker).exists() or self.status_dir.is_dir()
 
     def publish(self, status: Mapping[str, Any]) -> bool:
         """Write everywhere possible; True when the share copy was written."""
@@ -239,7 +256,7 @@ class StatusPublisher:
             write_local(self.library_root, status)
         except OSError as exc:  # disk full: the terminal keeps serving, the share may still work
             log.warning("cannot write local status file in %s: %s", self.library_root, exc.strerror or exc)
-        if not status.get("share_ok", True) or not (self.share_root / ".").is_dir():
+        if not status.get("share_ok", True) or not self.share_mounted():
             return False
         try:
             write_atomic(self.status_dir / f"{self.terminal_id}.json", _json_bytes(status))

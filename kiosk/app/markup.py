@@ -12,6 +12,13 @@ MARK_CLOSE = "[/color][/b]"
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
+def library_text(text: str) -> str:
+    """Library text (a title, an issuer, a file name…) for a markup label: shown as written,
+    never applied as markup (a sidecar title ``[size=200]…`` stays those characters).
+    Every label has ``markup: True``; tests/kiosk/test_markup_escaped.py checks the screens use this."""
+    return escape_markup(text or "")
+
+
 def snippet_markup(snippet: str) -> str:
     """``a <mark>b</mark> c`` -> Kivy markup with ``b`` bold and dark orange; everything else escaped."""
     out: list[str] = []

@@ -34,6 +34,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return run_daemon(share, root, config, allow_mass_removal=args.allow_mass_removal)
     with Library.open(root, config, writable=True) as lib:
         summary = reconcile_once(share, lib, config, allow_mass_removal=args.allow_mass_removal)
+        if any("in index but not public" in p for p in lib.check_index()):
+            lib.rebuild_index()  # entries of a catalogue set aside as damaged (index.recovery)
         counts = lib.counts()
     if args.json:
         print_json({**summary.to_json(), "library": counts})

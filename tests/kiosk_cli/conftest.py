@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,7 +86,7 @@ def build_library(root: Path, config_path: Path) -> None:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path) -> Terminal:
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
     if not CJK_FONT.is_file():
         pytest.skip(f"{CJK_FONT} missing (apt-get install fonts-wqy-microhei)")
     share = tmp_path / "share"
@@ -95,4 +96,9 @@ def terminal(tmp_path: Path) -> Terminal:
     term.write_config()
     build_library(term.library, term.config)
     term.write_status()
-    return term
+    # A running sync holds the library's writer lock; this test process stands in for it
+    # (``kiosk doctor`` judges the sync by that live holder, not by the status file alone).
+    from index.lock import WriterLock
+
+    with WriterLock(term.library):
+        yield term

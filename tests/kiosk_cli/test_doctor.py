@@ -15,7 +15,7 @@ import pytest
 from index import health
 from index.config import load_config
 
-from .conftest import Terminal, run_kiosk
+from .conftest import Terminal, build_library, run_kiosk
 
 CHECK_NAMES = ["config", "display", "font", "share", "library", "disk", "clock", "sync", "printer"]
 # The clock check reads the host's kernel/NTP state, which a test cannot set.
@@ -246,3 +246,21 @@ def test_library_never_synced(terminal: Terminal) -> None:
     shutil.rmtree(terminal.library)
     library = health.check_library(load_config(terminal.config))
     assert not library.ok and "不存在" in library.message
+
+
+def test_sync_judged_by_its_process_not_by_a_fresh_looking_status_file(tmp_path: Path) -> None:
+    """No process holds the writer lock: the sync is not running, however new the status file."""
+    from index.lock import WriterLock
+
+    share = tmp_path / "share"
+    (share / ".kiosk-status").mkdir(parents=True)
+    (share / ".kiosk-share").write_text("")
+    term = Terminal(tmp_path, tmp_path / "kiosk.toml", share, tmp_path / "library")
+    term.write_config()
+    build_library(term.library, term.config)
+    term.write_status(age_s=5)
+    sync = health.check_sync(load_config(term.config))
+    assert not sync.ok and "未运行" in sync.message and str(term.library) in sync.message
+    with WriterLock(term.library):
+        sync = health.check_sync(load_config(term.config))
+        assert sync.ok and str(os.getpid()) in sync.message

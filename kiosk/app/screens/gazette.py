@@ -6,6 +6,7 @@ from typing import Any
 
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
 
+from kiosk.app.markup import library_text
 from kiosk.app.screens.base import KScreen
 from kiosk.app.widgets import page_texture
 
@@ -70,7 +71,7 @@ class GazetteScreen(KScreen):
             ]
         else:
             self.options = [
-                {"text": hit.title, "value": hit.doc_id or hit.id, "handler_name": "choose_issue",
+                {"text": library_text(hit.title), "value": hit.doc_id or hit.id, "handler_name": "choose_issue",
                  "screen_name": "gazette"}
                 for hit in self._shelf.get(self.year, [])
             ]
@@ -80,11 +81,11 @@ class GazetteScreen(KScreen):
         if record is None:
             self.back()
             return
-        self.issue_title = record.meta.title
+        self.issue_title = library_text(record.meta.title)
         options = [{"text": self.app.t("gazette_open_issue"), "value": "1", "handler_name": "open_page",
                     "screen_name": "gazette"}]
         for item in record.meta.contents:
-            label = f"{item.title}    {self.app.t('gazette_page', page=item.page)}"
+            label = f"{library_text(item.title)}    {self.app.t('gazette_page', page=item.page)}"
             options.append({"text": label, "value": str(item.page), "handler_name": "open_page",
                             "screen_name": "gazette"})
         self.options = options

@@ -8,6 +8,7 @@ from kivy.graphics.texture import Texture
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.utils import escape_markup
 
+from kiosk.app.markup import library_text
 from kiosk.app.render import qr_rgb
 from kiosk.app.screens.base import KScreen
 
@@ -55,9 +56,10 @@ class QrScreen(KScreen):
         if found is None:
             self.message = self.app.t("viewer_withdrawn")
             return
-        self.title, self.url, doc_number = found
+        title, self.url, doc_number = found
+        self.title = library_text(title)  # the bar is a markup label: shown as written
         if not self.url:
-            self.message = self.no_url_message(self.title, doc_number)
+            self.message = self.no_url_message(title, doc_number)  # escapes the whole message
             return
         side, rgb = qr_rgb(self.url, 720)
         texture = Texture.create(size=(side, side), colorfmt="rgba")

@@ -33,7 +33,7 @@ from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.utils import escape_markup
 
 from kiosk.app import theme
-from kiosk.app.markup import mark_lines
+from kiosk.app.markup import library_text, mark_lines
 from kiosk.app.render import PageImage
 from kiosk.app.screens.base import KScreen
 from kiosk.app.textflow import Paragraph, paragraphs, wrap
@@ -246,7 +246,7 @@ class ViewerScreen(KScreen):
 
         record, meta = opened.record, opened.record.meta
         self._record = record
-        self.title = meta.title or record.source_path
+        self.title = library_text(meta.title or record.source_path)
         self.meta_text = escape_markup("  ·  ".join(p for p in (meta.doc_number, meta.issuer, meta.date) if p))
         self.validity_text = self.app.t(BADGES.get(meta.validity, "badge_valid"))
         self.replaced_by = meta.replaced_by if meta.validity != "有效" else ""
