@@ -165,7 +165,7 @@ class ViewerScreen(KScreen):
         self._path: Path | None = None
         self._record: Any = None
         self._render_trigger = Clock.create_trigger(lambda dt: self.request_render(), 0.05)
-        self._reflow_trigger = Clock.create_trigger(lambda dt: self._reflow(), 0)
+        self._reflow_trigger = Clock.create_trigger(lambda dt: self._reflow_if_resized(), 0)
         self._dialog: Dialog | None = None
         self._touches: dict[Any, tuple[float, float]] = {}
         self._pinch_start: tuple[float, int] | None = None
@@ -365,7 +365,11 @@ class ViewerScreen(KScreen):
 
     def on_text_view_size(self) -> None:
         if self.text_mode and abs(self.text_column_width() - self._flow_width) > 1:
-            self._reflow_trigger()
+            self._reflow_trigger()  # once a frame, however many size events come
+
+    def _reflow_if_resized(self) -> None:
+        if self.text_mode and abs(self.text_column_width() - self._flow_width) > 1:
+            self._reflow()
 
     def scroll_text(self, step: int) -> None:
         """上一页/下一页 in text mode: one screen up or down, a line kept for the eye."""
