@@ -285,6 +285,9 @@ def text(app, flips, after_flip, results, rounds) -> Iterator[float]:
         label = viewer.ids.text_label  # the unchanged code: one label per chunk
         return bool(viewer.text_markup) and label.texture is not None
 
+    applied: list[float] = []  # when the text reached the screen's widgets (drawn by the next frame)
+    viewer.bind(**{("text_data" if hasattr(viewer, "text_data") else "text_markup"):
+                   lambda *a: applied.append(time.perf_counter())})
     times: list[float] = []
     frames: list[int] = []
     app.show("viewer", doc_id=doc_id)  # once before timing: the first related-documents search loads jieba
@@ -295,9 +298,9 @@ def text(app, flips, after_flip, results, rounds) -> Iterator[float]:
         t = time.perf_counter()
         app.show("viewer", doc_id=doc_id)
         yield from until(text_on_screen, what="text applied")
-        mark = time.perf_counter()
+        mark = max(a for a in applied if a > t) if any(a > t for a in applied) else time.perf_counter()
         yield from until(lambda m=mark: after_flip(m), what="frame")
-        drawn = after_flip(mark)
+        drawn = after_flip(mark)  # the first frame after the text was set: it draws it
         times.append((drawn - t) * 1000)
         frames.append(sum(1 for f in flips if t < f <= drawn))
     results.append(summary("text_mode_open_to_first_screen_drawn", times, document_chars=chars[0],
