@@ -171,7 +171,8 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
             yield from until(lambda: viewer.page_texture is not None)
             shoot("viewer-page")
             viewer.toggle_text_mode()
-            yield 0.6
+            yield from until(lambda: viewer.text_data and not viewer._pending_scroll)
+            yield 1.0  # the frame that scrolled to page 3 (frames are slow on software GL)
             shoot("viewer-text")
             viewer.toggle_text_mode()
             yield 0.3

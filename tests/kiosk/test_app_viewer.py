@@ -92,7 +92,7 @@ def test_text_mode_with_size_buttons_for_every_format(app):
     app.show("viewer", doc_id=hits[0].doc_id)
     wait_for(lambda: viewer.title and not viewer.loading and viewer.text_data, what="txt document")
     assert viewer.text_mode and any("家庭医生" in d["text"] for d in viewer.text_data)
-    assert viewer.related_cards, "related documents are offered"
+    wait_for(lambda: viewer.related_cards, what="related documents (they follow the document)")
 
 
 def test_qr_code_of_the_public_page(app):

@@ -31,6 +31,7 @@ SAMPLES = {
     "html": "规范性文件/威海市/威海市文明行为促进条例.html",
     "md": "规范性文件/山东省/山东省农业机械管理条例.md",
 }
+REPEALED = "规范性文件/政策文件/关于金融机构对境外资产负债及损益申报业务有关事项的通知.html"  # 废止
 SIZES = {"landscape": (1920, 1080), "portrait": (1080, 1920)}
 
 pytestmark = [
@@ -50,7 +51,7 @@ def sample_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     share = tmp_path_factory.mktemp("pixels") / "share"
     (share).mkdir()
     (share / ".kiosk-share").write_text("reading-room share\n", encoding="utf-8")
-    for rel in SAMPLES.values():
+    for rel in (*SAMPLES.values(), REPEALED):
         for src in (DEMO / rel, DEMO / (rel + ".json")):
             if src.exists():
                 dst = share / src.relative_to(DEMO)
@@ -196,6 +197,12 @@ def test_text_mode_draws_the_text_of_every_format(screen, fmt):
     assert_glyphs(screen.shot(f"text-{fmt}"), text_column(state), f"{fmt} in text mode")
     texture_limit = 4096  # far below GL_MAX_TEXTURE_SIZE of any GPU a terminal has
     assert max(state["text_rows"]) < texture_limit, "each paragraph is a small texture"
+
+
+def test_a_repealed_document_shows_its_text(screen):
+    state = screen.send(cmd="open", validity="废止", text_mode=True)
+    assert state["validity"] == t("badge_repealed") and not state["message"]
+    assert_glyphs(screen.shot("text-repealed"), text_column(state), "the repealed document")
 
 
 def test_pdf_page_mode_draws_the_page_with_its_words_boxed_on_it(screen):

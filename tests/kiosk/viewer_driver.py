@@ -60,6 +60,7 @@ def main() -> None:
                 "text_mode": viewer.text_mode, "page": viewer.page, "page_count": viewer.page_count,
                 "font_px": viewer.text_font_px, "paragraphs": len(viewer.text_data), "title": viewer.title,
                 "large_text": app.large_text, "message": viewer.message,
+                "validity": viewer.validity_text,
                 "text_rows": [c.texture_size[1] for c in viewer.ids.text_view.layout_manager.children],
                 "buttons": probe["buttons"]}
 
@@ -94,8 +95,9 @@ def main() -> None:
         what = command["cmd"]
         if what == "open":
             def pick(lib) -> str:
-                fmt = command["format"]
-                return next(r.id for r in lib.catalogue.iter_documents("public") if r.format == fmt)
+                fmt, validity = command.get("format"), command.get("validity")
+                return next(r.id for r in lib.catalogue.iter_documents("public")
+                            if (not fmt or r.format == fmt) and (not validity or r.meta.validity == validity))
 
             def opened(doc_id: str) -> None:
                 app.show("viewer", doc_id=doc_id, page=int(command.get("page", 1)), terms=command.get("terms", []),

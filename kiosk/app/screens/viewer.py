@@ -165,7 +165,7 @@ class ViewerScreen(KScreen):
         self._path: Path | None = None
         self._record: Any = None
         self._render_trigger = Clock.create_trigger(lambda dt: self.request_render(), 0.05)
-        self._reflow_trigger = Clock.create_trigger(lambda dt: self._reflow(), 0)
+        self._reflow_trigger = Clock.create_trigger(lambda dt: self._reflow_if_resized(), 0)
         self._dialog: Dialog | None = None
         self._touches: dict[Any, tuple[float, float]] = {}
         self._pinch_start: tuple[float, int] | None = None
@@ -174,6 +174,7 @@ class ViewerScreen(KScreen):
         self._cache: OrderedDict[tuple[Any, ...], tuple[Any, list, int]] = OrderedDict()
         self._inflight: dict[tuple[Any, ...], tuple[str, int]] = {}  # key -> (channel, generation)
         self._flow_width = 0.0
+        self._pending_scroll = 0  # scrolls to a paragraph not yet done (the layout comes a frame later)
         self._bound_app = False
 
     # -- entering ---------------------------------------------------------------------------
@@ -286,6 +287,8 @@ class ViewerScreen(KScreen):
         view = self.ids.text_view
         width = self.text_column_width()
         font_px = dp(TEXT_SIZES_DP[int(self.text_step)])
+        if keep_page is None and self._pending_scroll:
+            keep_page = int(self.page)  # a scroll to a page is still on its way: keep going there
         keep_index = self._top_index() if keep_page is None and self.text_data else None
         self._flow_width = width
         self.text_font_px = font_px
@@ -315,7 +318,10 @@ class ViewerScreen(KScreen):
 
     def _scroll_to_index(self, index: int, again: int = 2) -> None:
         """Put item ``index`` at the top (layout happens on the next frame: do it then, twice)."""
+        self._pending_scroll += 1
+
         def go(dt: float) -> None:
+            self._pending_scroll -= 1
             view = self.ids.text_view
             manager = view.layout_manager
             opts = getattr(manager, "view_opts", None)
@@ -360,12 +366,16 @@ class ViewerScreen(KScreen):
         overflow = manager is not None and manager.height > view.height + 1
         self.text_at_top = not overflow or view.scroll_y >= 0.999
         self.text_at_end = not overflow or view.scroll_y <= 0.001
-        if self.text_mode and self.text_data:
+        if self.text_mode and self.text_data and not self._pending_scroll:
             self.page = int(self.text_data[self._top_index()]["page"])
 
     def on_text_view_size(self) -> None:
         if self.text_mode and abs(self.text_column_width() - self._flow_width) > 1:
-            self._reflow_trigger()
+            self._reflow_trigger()  # once a frame, however many size events come
+
+    def _reflow_if_resized(self) -> None:
+        if self.text_mode and abs(self.text_column_width() - self._flow_width) > 1:
+            self._reflow()
 
     def scroll_text(self, step: int) -> None:
         """上一页/下一页 in text mode: one screen up or down, a line kept for the eye."""
