@@ -44,7 +44,7 @@ from index.search import SearchEngine
 from index.vocab import document_words
 from index.whoosh_index import index_documents, open_index
 
-log = logging.getLogger("index.library")
+log = logging.getLogger(__name__)
 
 CATALOGUE_NAME = "catalogue.sqlite"
 FILES_DIR = "files"

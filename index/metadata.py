@@ -50,7 +50,7 @@ from index.docnumber import (
 from index.models import CURRENT_VALIDITY, KINDS, DocumentMeta, Extracted, GazetteItem
 from index.sync.filters import FOLDER_CATALOGUE_NAMES
 
-logger = logging.getLogger("index.metadata")
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "CATALOGUE_NAMES",

@@ -26,7 +26,7 @@ from index.errors import IndexCorrupt
 from index.models import CURRENT_VALIDITY, DocumentRecord
 from index.normalize import normalize
 
-log = logging.getLogger("index.store")
+log = logging.getLogger(__name__)
 
 INDEX_NAME = "main"
 FACET_FIELDS = ("kind", "year", "issuer", "topic", "validity")

@@ -15,7 +15,7 @@ from lxml import etree
 
 from index.config import load_config
 from index.errors import ConfigError
-from index.fonts import SHIPPED_FONT, find_cjk_font
+from index.ops.fonts import SHIPPED_FONT, find_cjk_font
 from index.sync.filters import is_candidate
 
 REPO = Path(__file__).resolve().parent.parent

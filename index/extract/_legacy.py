@@ -21,7 +21,7 @@ from index.extract._docx import extract_docx
 from index.extract._limits import MIB, ExtractLimits
 from index.models import Extracted
 
-log = logging.getLogger("index.extract")
+log = logging.getLogger(__name__)
 
 
 def find_converter(setting: str) -> str | None:

@@ -36,7 +36,7 @@ from index.extract._dispatch import check_path
 from index.extract._limits import ExtractLimits
 from index.models import Extracted
 
-log = logging.getLogger("index.extract")
+log = logging.getLogger(__name__)
 
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 _STARTUP_TIMEOUT_S = 60.0

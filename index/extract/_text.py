@@ -17,7 +17,7 @@ import unicodedata
 from index.errors import ExtractionError
 from index.models import Extracted
 
-log = logging.getLogger("index.extract")
+log = logging.getLogger(__name__)
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32"),

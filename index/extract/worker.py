@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from index.errors import ExtractionError
 
-log = logging.getLogger("index.extract")
+log = logging.getLogger(__name__)
 
 NICENESS = 10
 

@@ -41,7 +41,7 @@ from index.sync.stability import FileStabilityTracker
 from index.sync.status import StatusPublisher, SyncState, build_status, free_mb
 from index.sync.watch import Event, ShareWatcher, walk_share
 
-log = logging.getLogger("index.sync")
+log = logging.getLogger(__name__)
 
 IDLE_MERGE_S = 60.0  # merge index segments after this long without work
 STATUS_MIN_INTERVAL_S = 5.0  # status written at most this often after changes

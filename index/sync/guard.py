@@ -21,7 +21,7 @@ from typing import Any
 
 from index.messages import t
 
-log = logging.getLogger("index.sync")
+log = logging.getLogger(__name__)
 
 # Message keys (index/messages.toml, [sync]) a held pass reports.
 SHARE_UNREACHABLE = "sync.guard_share_unreachable"

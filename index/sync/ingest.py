@@ -37,7 +37,7 @@ from index.sync.reconcile import Ingestor as CoreIngestor
 from index.sync.reconcile import ShareFile, SyncSummary, apply_families, display_rel
 from index.sync.status import free_mb
 
-log = logging.getLogger("index.sync")
+log = logging.getLogger(__name__)
 
 
 class DiskFull(Exception):

@@ -31,7 +31,7 @@ from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
 from index.sync.guard import RemovalGuard
 from index.sync.identity import check_share
 
-log = logging.getLogger("index.sync")
+log = logging.getLogger(__name__)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from index.messages import t
 from index.models import DocumentRecord, Rejection
 from index.sync.names import display_name
 
-log = logging.getLogger("index.sync")
+log = logging.getLogger(__name__)
 
 SCHEMA = 1
 LOCAL_STATUS_NAME = "sync-status.json"
@@ -271,7 +271,7 @@ class StatusPublisher:
 
     def export_counts(self) -> bool:
         """Copy the anonymous usage counts (``LIB/stats``) to SHARE/<status_dir>/counts/<terminal-id>/."""
-        from index.stats import export_counts
+        from index.usage.counts import export_counts
 
         if not (self.library_root / "stats").is_dir():
             return False

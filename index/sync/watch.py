@@ -66,7 +66,7 @@ from index.sync.filters import (
 )
 from index.sync.names import display_name
 
-log = logging.getLogger("index.sync")
+log = logging.getLogger(__name__)
 
 MOUNTINFO = Path("/proc/self/mountinfo")
 NETWORK_FS_TYPES: frozenset[str] = frozenset({

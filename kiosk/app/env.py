@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Mapping
 from typing import Any
 
-log = logging.getLogger("kiosk.app")
+log = logging.getLogger(__name__)
 
 LANDSCAPE = (1920, 1080)
 PORTRAIT = (1080, 1920)

@@ -1,4 +1,4 @@
-"""The Chinese font: ``index.fonts.find_cjk_font`` finds it, this module makes it Kivy's default."""
+"""The Chinese font: ``index.ops.fonts.find_cjk_font`` finds it, this module makes it Kivy's default."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from index.fonts import find_cjk_font
+from index.ops.fonts import find_cjk_font
 
-log = logging.getLogger("kiosk.app")
+log = logging.getLogger(__name__)
 
 
 def find_font(config: Mapping[str, Any]) -> Path:

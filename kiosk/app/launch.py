@@ -9,7 +9,7 @@ from typing import Any
 
 from kiosk.app.env import configure_kivy, prepare_environment
 
-log = logging.getLogger("kiosk.app")
+log = logging.getLogger(__name__)
 
 
 def run_app(config: Any, library_path: Path) -> int:

@@ -29,7 +29,7 @@ from kiosk.app.usage import Usage
 from kiosk.app.widgets import CountdownView
 from kiosk.app.worker import Worker
 
-log = logging.getLogger("kiosk.app")
+log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 SCREENS = ("home", "search", "browse", "gazette", "viewer", "qr", "attract", "admin_pin", "admin")

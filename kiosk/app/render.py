@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-log = logging.getLogger("kiosk.app.render")
+log = logging.getLogger(__name__)
 
 
 @dataclass

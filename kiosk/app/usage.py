@@ -1,4 +1,4 @@
-"""Anonymous usage counts, behind one small adapter around ``index.stats.UsageCounter``.
+"""Anonymous usage counts, behind one small adapter around ``index.usage.counts.UsageCounter``.
 
 Runs in the library worker thread (``UsageCounter`` asks the library whether a
 word is vocabulary, and the library lives in that thread). Only vocabulary words
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("kiosk.app.usage")
+log = logging.getLogger(__name__)
 
 EVENTS = ("session", "search", "search_no_result", "view", "qr", "print")
 
@@ -23,9 +23,9 @@ class Usage:
         self._is_vocabulary_word = is_vocabulary_word
         self._counter: Any = None
         try:
-            from index.stats import UsageCounter
+            from index.usage.counts import UsageCounter
         except ImportError:
-            log.warning("index.stats is not available: usage is not counted")
+            log.warning("index.usage.counts is not available: usage is not counted")
             return
         self._counter = UsageCounter(
             stats_dir, terminal_id, is_vocabulary_word=is_vocabulary_word, flush_interval_s=flush_interval_s

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-log = logging.getLogger("kiosk.app.worker")
+log = logging.getLogger(__name__)
 
 
 @dataclass

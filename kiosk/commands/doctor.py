@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from index.health import run_checks
+from index.ops.health import run_checks
 from index.messages import t
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from index.config import Config
-from index.fleet import FleetReport, read_fleet
+from index.ops.fleet import FleetReport, read_fleet
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

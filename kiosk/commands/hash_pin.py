@@ -10,7 +10,7 @@ import argparse
 import getpass
 import sys
 
-from index.adminpin import DEFAULT_ITERATIONS, MIN_PIN_LENGTH, hash_pin
+from index.ops.adminpin import DEFAULT_ITERATIONS, MIN_PIN_LENGTH, hash_pin
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from index.config import Config
-from index.health import METRICS_FILE, collect_metrics, metrics_text, write_textfile
+from index.ops.health import METRICS_FILE, collect_metrics, metrics_text, write_textfile
 
 DEFAULT_TEXTFILE_DIR = Path("/var/lib/prometheus/node-exporter")
 

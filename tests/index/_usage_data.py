@@ -1,6 +1,6 @@
 """Real usage count files, made by driving UsageCounter the way the app does.
 
-Every generated event is also tallied here, independently of ``index.stats``, so
+Every generated event is also tallied here, independently of ``index.usage.counts``, so
 tests compare what the counter and the report say against what really happened.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 
-from index.stats import UsageCounter
+from index.usage.counts import UsageCounter
 
 CHINA = timezone(timedelta(hours=8), "CST")
 
@@ -45,7 +45,7 @@ class FakeClock:
 
 @dataclass
 class Truth:
-    """What the simulated visitors did, tallied independently of index.stats."""
+    """What the simulated visitors did, tallied independently of index.usage.counts."""
 
     totals: Counter[str] = field(default_factory=Counter)  # event -> count, plus "pages"
     by_terminal: dict[str, Counter[str]] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from tests.index._usage_data import CHINA, DOC_IDS, FakeClock, Truth, is_vocabul
 from PIL import Image
 
 from index.messages import t
-from index.report import (
+from index.usage.report import (
     COUNT_KEYS,
     Sources,
     build_figure,
@@ -23,7 +23,7 @@ from index.report import (
     write_report,
     year_period,
 )
-from index.stats import COUNTS_SUBDIR, UsageCounter, export_counts
+from index.usage.counts import COUNTS_SUBDIR, UsageCounter, export_counts
 from kiosk.cli import main
 
 STATUS = ".kiosk-status"

@@ -16,7 +16,7 @@ import pytest
 from tests.index._usage_data import CHINA, FREE_TEXT, FakeClock, is_vocabulary_word, simulate
 
 from index.errors import ConfigError
-from index.stats import (
+from index.usage.counts import (
     COUNTS_SUBDIR,
     DayCounts,
     UsageCounter,
@@ -126,7 +126,7 @@ CRASH_CHILD = r"""
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from index.stats import UsageCounter
+from index.usage.counts import UsageCounter
 tz = timezone(timedelta(hours=8))
 times = [float(x) for x in sys.argv[2].split(",")]
 clock = {"t": times[0]}

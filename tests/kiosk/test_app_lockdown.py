@@ -9,7 +9,7 @@ from conftest import find_button, step, tap, texts, wait_for
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 
-from index.adminpin import hash_pin
+from index.ops.adminpin import hash_pin
 
 
 def corner_taps(n: int) -> None:

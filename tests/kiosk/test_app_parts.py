@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from index.adminpin import PinFormatError, hash_pin, parse_pin_hash, verify_pin
+from index.ops.adminpin import PinFormatError, hash_pin, parse_pin_hash, verify_pin
 from kiosk.app import idle
 from kiosk.app.worker import Worker
 

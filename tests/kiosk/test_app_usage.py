@@ -6,7 +6,7 @@ from datetime import date
 
 from conftest import find_button, first_pdf, library_call, step, tap, wait_for
 
-from index.stats import DayCounts, day_file
+from index.usage.counts import DayCounts, day_file
 
 
 def counts(app) -> DayCounts:

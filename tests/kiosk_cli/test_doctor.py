@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index import health
+from index.ops import health
 from index.config import load_config
 
 from .conftest import Terminal, build_library, run_kiosk

@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from index import health
+from index.ops import health
 from index.messages import keys
 
 from .conftest import Terminal, run_kiosk

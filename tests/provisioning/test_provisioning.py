@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from index import health
+from index.ops import health
 from index.config import SETTINGS, parse_config, settings_table_markdown
 from index.errors import ConfigError
 

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("index.extract", reason="index.extract (extraction helper) not merged on this branch yet")
-pytest.importorskip("index.metadata", reason="index.metadata (metadata helper) not merged on this branch yet")
 
 from index.config import Config
 from index.library import Library

@@ -108,7 +108,7 @@ def test_kiosk_status_without_library_says_what_to_do(tmp_path: Path, config: Co
 
 
 def test_usage_counts_are_exported_to_the_share(filled: Path, config: Config, share: Path) -> None:
-    from index.stats import UsageCounter
+    from index.usage.counts import UsageCounter
 
     counter = UsageCounter(filled / "stats", "terminal-01")
     counter.record("session")

@@ -13,7 +13,7 @@ from kivy.properties import DictProperty, ListProperty, StringProperty
 
 from kiosk.app.screens.base import KScreen
 
-log = logging.getLogger("kiosk.app.admin")
+log = logging.getLogger(__name__)
 
 
 class AdminScreen(KScreen):

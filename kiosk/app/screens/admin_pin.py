@@ -7,11 +7,11 @@ from typing import Any
 
 from kivy.properties import StringProperty
 
-from index.adminpin import verify_pin
+from index.ops.adminpin import verify_pin
 from kiosk.app.screens.base import KScreen
 from kiosk.app.widgets import KButton
 
-log = logging.getLogger("kiosk.app.admin")
+log = logging.getLogger(__name__)
 
 PAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "@delete", "0", "@ok")
 

@@ -39,7 +39,7 @@ from kiosk.app.screens.base import KScreen
 from kiosk.app.textflow import Paragraph, paragraphs, wrap
 from kiosk.app.widgets import Dialog, page_texture
 
-log = logging.getLogger("kiosk.app.viewer")
+log = logging.getLogger(__name__)
 
 IMAGE_FORMATS = ("pdf",)
 ZOOMS = (1.0, 1.5, 2.0, 3.0)

@@ -55,7 +55,7 @@ from typing import Any
 
 from index.errors import ConfigError
 
-log = logging.getLogger("index.stats")
+log = logging.getLogger(__name__)
 
 SCHEMA = 1
 FILE_KIND = "kiosk-usage-counts"
@@ -279,7 +279,7 @@ class UsageCounter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         if background_flush:
-            self._thread = threading.Thread(target=self._flush_loop, name="index.stats-flush", daemon=True)
+            self._thread = threading.Thread(target=self._flush_loop, name="index.usage.counts-flush", daemon=True)
             self._thread.start()
 
     # -- context manager

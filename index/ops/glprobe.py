@@ -1,6 +1,6 @@
 """Probe the X display for working OpenGL (GLX), without Kivy.
 
-Run as a separate process (``python -m index.glprobe``) so that a broken driver
+Run as a separate process (``python -m index.ops.glprobe``) so that a broken driver
 can only crash the probe, not the caller. Prints one JSON object:
 ``{"ok": true, "vendor": ..., "renderer": ..., "version": ...}`` or
 ``{"ok": false, "error": ...}``; exit status 0 only when a GL context could be

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from index.messages import t
-from index.stats import COUNTS_SUBDIR, CountSet, DayCounts, read_counts
+from index.usage.counts import COUNTS_SUBDIR, CountSet, DayCounts, read_counts
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-log = logging.getLogger("index.report")
+log = logging.getLogger(__name__)
 
 FORMATS = ("xlsx", "csv", "png", "pdf")
 # Count columns of the terminal / month / hour tables, in order.

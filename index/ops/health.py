@@ -4,7 +4,7 @@ Each check looks at the real thing (the configuration file, the X display, the f
 file, the share's marker, the library on disk, the file system, the kernel clock,
 systemd, CUPS) and returns one :class:`Check`: passed or not, what is wrong and how
 to fix it. Texts come from the ``[doctor]`` table of the message catalogue. Nothing
-here imports Kivy; the OpenGL probe runs in a child process (``index.glprobe``).
+here imports Kivy; the OpenGL probe runs in a child process (``index.ops.glprobe``).
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from typing import Any
 from index.catalogue import Catalogue
 from index.config import DEFAULT_CONFIG_PATH, SETTINGS, Config, load_config
 from index.errors import ConfigError, IndexCorrupt, LibraryError
-from index.fleet import parse_time
-from index.fonts import SHIPPED_FONT, SYSTEM_FALLBACK, find_cjk_font
+from index.ops.fleet import parse_time
+from index.ops.fonts import SHIPPED_FONT, SYSTEM_FALLBACK, find_cjk_font
 from index.library import CATALOGUE_NAME, Library
 from index.messages import t
 from index.models import STATE_PENDING, STATE_PUBLIC
 
-log = logging.getLogger("index.health")
+log = logging.getLogger(__name__)
 
 # Names shared with provisioning/ (tests check the templates use the same ones).
 SYNC_UNIT = "reading-room-kiosk-sync.service"
@@ -145,7 +145,7 @@ def load_config_checked(path: str | Path | None) -> tuple[Config, Check]:
 def check_display(env: dict[str, str] | None = None) -> Check:
     env = dict(os.environ if env is None else env)
     if env.get("DISPLAY"):
-        proc = _run([sys.executable, "-m", "index.glprobe"], timeout=30)
+        proc = _run([sys.executable, "-m", "index.ops.glprobe"], timeout=30)
         if proc is None:
             return _fail("display", "probe_failed", {"display": env["DISPLAY"]}, display=env["DISPLAY"],
                          detail="OpenGL probe did not finish")
@@ -267,7 +267,7 @@ def check_library(config: Config) -> Check:
 
 def _check_library_as(uid: int, gid: int, config: Config) -> Check:
     """Run the library check in a child process as the library's owner."""
-    args = [sys.executable, "-m", "index.health", "library", str(config.source or ""), config["library.path"]]
+    args = [sys.executable, "-m", "index.ops.health", "library", str(config.source or ""), config["library.path"]]
     package_root = str(Path(__file__).resolve().parent.parent)
     env = {**os.environ, "HOME": "/", "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     try:
@@ -579,9 +579,9 @@ def write_textfile(path: Path, text: str) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    """``python -m index.health library CONFIG LIBRARY``: one check as JSON (run as another user)."""
+    """``python -m index.ops.health library CONFIG LIBRARY``: one check as JSON (run as another user)."""
     if len(argv) != 3 or argv[0] != "library":
-        print("usage: python -m index.health library CONFIG LIBRARY", file=sys.stderr)
+        print("usage: python -m index.ops.health library CONFIG LIBRARY", file=sys.stderr)
         return 2
     config = load_config(argv[1] or None).with_overrides({"library.path": argv[2]})
     check = check_library(config)
