@@ -45,6 +45,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from index.normalize import DELETE_ZERO_WIDTH
+
 __all__ = [
     "DocNumber",
     "OrderNumber",
@@ -71,7 +73,6 @@ MAX_YEAR = 2099
 MIN_SUFFIX = 2  # shortest code suffix that still matches a document
 MAX_CODE = 12  # codes are rarely longer than 8 characters; longer runs carry junk
 
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Every bracket shape seen around the year, mapped to 〔〕 (after NFKC, which already
 # turns （）［］＜＞ into their ASCII forms).
 _BRACKETS = str.maketrans(
@@ -135,7 +136,7 @@ class DocNumber:
 
 def normalize_doc_number_text(text: str) -> str:
     """Width, zero-width characters and bracket shapes normalised; nothing removed otherwise."""
-    text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    text = unicodedata.normalize("NFKC", text).translate(DELETE_ZERO_WIDTH)
     return text.translate(_BRACKETS)
 
 

@@ -48,9 +48,12 @@ from index.docnumber import (
     parse_doc_number,
 )
 from index.models import CURRENT_VALIDITY, KINDS, DocumentMeta, Extracted, GazetteItem
-from index.sync.filters import FOLDER_CATALOGUE_NAMES
+from index.normalize import DELETE_ZERO_WIDTH, ZERO_WIDTH
 
 logger = logging.getLogger(__name__)
+
+# Metadata files that belong to a folder, not documents of their own (the sync skips them).
+FOLDER_CATALOGUE_NAMES: frozenset[str] = frozenset({"目录.xlsx", "catalog.csv", "目录.csv", "catalog.xlsx"})
 
 __all__ = [
     "CATALOGUE_NAMES",
@@ -123,7 +126,7 @@ _DATE_ARABIC = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DATE_CN = re.compile(rf"([{_CN_DIGIT_CLASS}]{{4}})\s*年\s*([一二三四五六七八九十]{{1,3}})\s*月\s*([一二三四五六七八九十]{{1,3}})\s*日")
 _DATE_ISO = re.compile(r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _DATE_COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
-_ZW = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_ZW = DELETE_ZERO_WIDTH
 
 
 def _nfkc(text: str) -> str:
@@ -134,7 +137,7 @@ _LIGHT = {**_ZW, 0x3000: " ", **{0xFF10 + i: 0x30 + i for i in range(10)},
           **{0xFF21 + i: 0x41 + i for i in range(26)}, **{0xFF41 + i: 0x61 + i for i in range(26)}}
 
 
-_NEEDS_LIGHT = re.compile("[\u3000\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u200b-\u200d\u2060\ufeff]")
+_NEEDS_LIGHT = re.compile(f"[\u3000\uff10-\uff19\uff21-\uff3a\uff41-\uff5a{ZERO_WIDTH}]")
 
 
 def _light(text: str) -> str:

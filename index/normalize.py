@@ -14,7 +14,10 @@ from pathlib import Path
 
 import opencc
 
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+# The one table of invisible characters (zero-width space/joiners, word joiner, BOM, soft
+# hyphen): the index maps them to spaces here; docnumber and metadata delete them.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+DELETE_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH), None)
 
 
 def _load_ts_characters() -> dict[int, str]:
@@ -38,7 +41,7 @@ def _table() -> dict[int, str]:
     for code in range(0xFF01, 0xFF5F):  # full-width ASCII
         table[code] = chr(code - 0xFEE0)
     table[0x3000] = " "  # ideographic space
-    for ch in _ZERO_WIDTH:
+    for ch in ZERO_WIDTH:
         table[ord(ch)] = " "
     for ch in "\t\r\n\x0b\x0c":
         table[ord(ch)] = " "

@@ -26,14 +26,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.atomic import atomic_write
 from index.catalogue import Catalogue
 from index.config import DEFAULT_CONFIG_PATH, SETTINGS, Config, load_config
 from index.errors import ConfigError, IndexCorrupt, LibraryError
-from index.ops.fleet import parse_time
-from index.ops.fonts import SHIPPED_FONT, SYSTEM_FALLBACK, find_cjk_font
 from index.library import CATALOGUE_NAME, Library
 from index.messages import t
 from index.models import STATE_PENDING, STATE_PUBLIC
+from index.ops.fleet import parse_time
+from index.ops.fonts import SHIPPED_FONT, SYSTEM_FALLBACK, find_cjk_font
+from index.sync.status import LOCAL_STATUS_NAME
 
 log = logging.getLogger(__name__)
 
@@ -342,9 +344,8 @@ def systemd_running() -> bool:
     return Path("/run/systemd/system").is_dir()
 
 
-# The sync daemon writes its status twice: always into the library (this name, as in
-# index.sync.status.LOCAL_STATUS_NAME) and, when writable, to the share for ``kiosk fleet``.
-LOCAL_STATUS_NAME = "sync-status.json"
+# The sync daemon writes its status twice: always into the library (LOCAL_STATUS_NAME from
+# index.sync.status) and, when writable, to the share for ``kiosk fleet``.
 
 
 def status_file(config: Config, terminal_id: str | None = None) -> Path:
@@ -564,18 +565,8 @@ def metrics_text(metrics: dict[str, float], terminal_id: str) -> str:
 
 
 def write_textfile(path: Path, text: str) -> None:
-    """Write atomically (temp file in the same folder, fsync, rename): node_exporter never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    """Write atomically: node_exporter never sees half a file."""
+    atomic_write(path, text)
 
 
 def _main(argv: list[str]) -> int:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import fnmatch
 from pathlib import PurePosixPath
 
+from index.metadata import (
+    FOLDER_CATALOGUE_NAMES,  # a folder's spreadsheet: metadata, not a document
+)
+
 # Names that are still being written, or that desktops and NAS boxes leave behind.
 IGNORED_FILE_PATTERNS: tuple[str, ...] = (
     "*.part", "*.tmp", "*.crdownload", "*.filepart", "~$*", ".~lock.*", ".syncthing.*",
@@ -12,9 +16,6 @@ IGNORED_FILE_PATTERNS: tuple[str, ...] = (
     ".kiosk-share",
 )
 IGNORED_DIRS: frozenset[str] = frozenset({"@eaDir", ".stfolder", "__MACOSX", ".Trashes", ".kiosk-status", ".git"})
-
-# Metadata files that belong to a folder, not documents of their own.
-FOLDER_CATALOGUE_NAMES: frozenset[str] = frozenset({"目录.xlsx", "catalog.csv", "目录.csv", "catalog.xlsx"})
 
 DOCUMENT_SUFFIXES: frozenset[str] = frozenset({
     ".pdf", ".docx", ".txt", ".html", ".htm", ".md", ".ofd", ".doc", ".wps",

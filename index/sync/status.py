@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from index.atomic import atomic_write
 from index.messages import t
 from index.models import DocumentRecord, Rejection
 from index.sync.names import display_name
@@ -191,28 +190,12 @@ def summary_text(status: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _json_bytes(status: Mapping[str, Any]) -> bytes:
     return (json.dumps(status, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def write_local(library_root: Path, status: Mapping[str, Any]) -> None:
-    write_atomic(Path(library_root) / LOCAL_STATUS_NAME, _json_bytes(status))
+    atomic_write(Path(library_root) / LOCAL_STATUS_NAME, _json_bytes(status))
 
 
 def read_local(library_root: Path) -> dict[str, Any] | None:
@@ -259,8 +242,8 @@ class StatusPublisher:
         if not status.get("share_ok", True) or not self.share_mounted():
             return False
         try:
-            write_atomic(self.status_dir / f"{self.terminal_id}.json", _json_bytes(status))
-            write_atomic(self.status_dir / f"{self.terminal_id}.txt", summary_text(status).encode("utf-8"))
+            atomic_write(self.status_dir / f"{self.terminal_id}.json", _json_bytes(status))
+            atomic_write(self.status_dir / f"{self.terminal_id}.txt", summary_text(status).encode("utf-8"))
         except OSError as exc:
             if not self._share_warned:
                 log.info("status not written to the share (%s); continuing", exc.strerror or exc)

@@ -53,6 +53,7 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from index.atomic import atomic_write
 from index.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -197,37 +198,6 @@ def _nested_counts(
 
 
 # ----------------------------------------------------------------------------- files
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # e.g. some network file systems: the rename is still atomic
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes, mtime: float | None = None) -> None:
-    """Temporary file in the same folder, fsync, optional mtime, rename, fsync of the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mtime is not None:
-            os.utime(tmp, (mtime, mtime))
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
 
 
 def terminal_dir(stats_dir: Path, terminal_id: str) -> Path:
@@ -381,7 +351,7 @@ class UsageCounter:
                 counts.revision += 1
                 path = day_file(self.stats_dir, self.terminal_id, day)
                 try:
-                    _atomic_write(path, counts.dumps(), mtime=self._hour_floor())
+                    atomic_write(path, counts.dumps(), mtime=self._hour_floor(), sync_folder=True)
                 except OSError as exc:
                     counts.revision -= 1
                     ok = False
@@ -532,6 +502,6 @@ def export_counts(stats_dir: Path, share_status_dir: Path, terminal_id: str) -> 
                 continue
         except OSError:
             pass
-        _atomic_write(target, data, mtime=path.stat().st_mtime)
+        atomic_write(target, data, mtime=path.stat().st_mtime, sync_folder=True)
         result.copied += 1
     return result

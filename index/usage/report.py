@@ -16,7 +16,6 @@ import csv
 import io
 import json
 import logging
-import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from index.atomic import atomic_write
 from index.messages import t
 from index.usage.counts import COUNTS_SUBDIR, CountSet, DayCounts, read_counts
 
@@ -333,18 +333,6 @@ class Sources:
 # ----------------------------------------------------------------------------- writing
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 def write_csv(report: Report, out_dir: Path, stem: str) -> list[Path]:
     """One CSV per table, UTF-8 with BOM so that Excel shows the Chinese right."""
     paths = []
@@ -354,7 +342,7 @@ def write_csv(report: Report, out_dir: Path, stem: str) -> list[Path]:
         writer.writerow(table.headers)
         writer.writerows(table.all_rows())
         path = Path(out_dir) / f"{stem}-{table.key}.csv"
-        _atomic_bytes(path, buf.getvalue().encode("utf-8-sig"))
+        atomic_write(path, buf.getvalue().encode("utf-8-sig"))
         paths.append(path)
     return paths
 
@@ -385,7 +373,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     wb.properties.title = report.title
     buf = io.BytesIO()
     wb.save(buf)
-    _atomic_bytes(Path(path), buf.getvalue())
+    atomic_write(Path(path), buf.getvalue())
     return Path(path)
 
 
@@ -500,7 +488,7 @@ def write_chart(report: Report, path: Path, font: str | Path | None = None) -> P
     fmt = Path(path).suffix.lstrip(".").lower()
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, metadata={"Title": report.title} if fmt == "pdf" else None)
-    _atomic_bytes(Path(path), buf.getvalue())
+    atomic_write(Path(path), buf.getvalue())
     return Path(path)
 
 
