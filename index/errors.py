@@ -20,6 +20,16 @@ class KioskError(Exception):
         self.detail = detail
         self.params = params
 
+    def message(self) -> str:
+        """The catalogue's sentence for this error (Simplified Chinese), with its data filled in.
+
+        This is the one translation: the CLI prints it, the app shows it. A placeholder the
+        raiser did not supply is left empty rather than hiding the error behind a KeyError.
+        """
+        from index.messages import t_partial
+
+        return t_partial(self.message_key, detail=self.detail, **self.params)
+
 
 class ConfigError(KioskError):
     """The configuration file is missing, unreadable or has a bad key/value."""

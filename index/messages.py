@@ -44,3 +44,13 @@ def t(key: str, **params: Any) -> str:
     """
     text = _load()[key]
     return text.format(**params) if params else text
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def t_partial(key: str, **params: Any) -> str:
+    """Like ``t``, but a placeholder without a value is left empty (for errors raised anywhere)."""
+    return _load()[key].format_map(_Blank(params))

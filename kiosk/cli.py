@@ -35,14 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"kiosk.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"kiosk.commands.{name}":
-                continue  # command not built (yet)
-            raise
-        module.register(sub)
+        importlib.import_module(f"kiosk.commands.{name}").register(sub)
     return parser
+
+
+def _one_line(exc: KioskError) -> str:
+    """The catalogue's sentence, plus the technical detail when the sentence does not carry it."""
+    text = exc.message()
+    if exc.detail and exc.detail not in text:
+        text = f"{text}（{exc.detail}）"
+    return " ".join(text.split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,13 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             config = None  # a command that reports a broken configuration itself (doctor)
         return int(args.func(args, config) or 0)
     except ConfigError as exc:
-        print(f"kiosk: configuration error: {exc} (fix the file or pass --config)", file=sys.stderr)
+        print(f"kiosk: {_one_line(exc)} (configuration error: fix the file or pass --config)", file=sys.stderr)
         return 2
     except QueryTooLong as exc:  # a usage error: the input, not the library
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     except KioskError as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
+        print(f"kiosk: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

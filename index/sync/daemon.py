@@ -18,7 +18,6 @@ healthy, STATUS= lines and STOPPING=1.
 
 from __future__ import annotations
 
-import contextlib
 import faulthandler
 import logging
 import os
@@ -187,14 +186,13 @@ class SyncDaemon:
             self.watcher.stop()  # joins the observer threads
         if self._rebuild is not None:
             self._rebuild.join()
-        with contextlib.suppress(Exception):
-            self.publish_status(force=True)
         try:
-            from index.extract import shutdown
-        except ImportError:
-            pass
-        else:
-            shutdown()
+            self.publish_status(force=True)
+        except OSError as exc:  # the share went away while stopping: the next start publishes again
+            log.warning("last status not written: %s", exc)
+        from index.extract import shutdown
+
+        shutdown()
         if self.lib is not None:
             self.lib.close()
             self.lib = None

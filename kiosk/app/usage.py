@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+from index.usage.counts import UsageCounter
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +22,7 @@ class Usage:
     def __init__(self, stats_dir: Path, terminal_id: str, is_vocabulary_word: Callable[[str], bool],
                  flush_interval_s: float) -> None:
         self._is_vocabulary_word = is_vocabulary_word
-        self._counter: Any = None
-        try:
-            from index.usage.counts import UsageCounter
-        except ImportError:
-            log.warning("index.usage.counts is not available: usage is not counted")
-            return
-        self._counter = UsageCounter(
+        self._counter: UsageCounter | None = UsageCounter(
             stats_dir, terminal_id, is_vocabulary_word=is_vocabulary_word, flush_interval_s=flush_interval_s
         )
 

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from index.ops.health import run_checks
 from index.messages import t
+from index.ops.health import run_checks
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -16,7 +16,14 @@ from typing import Any
 
 from index.config import Config
 from index.errors import KioskError
-from index.usage.report import FORMATS, LibraryCatalogue, Sources, build_report, write_report, year_period
+from index.usage.report import (
+    FORMATS,
+    LibraryCatalogue,
+    Sources,
+    build_report,
+    write_report,
+    year_period,
+)
 
 
 def register(subparsers: Any) -> None:

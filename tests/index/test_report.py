@@ -10,10 +10,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tests.index._usage_data import CHINA, DOC_IDS, FakeClock, Truth, is_vocabulary_word, simulate
 from PIL import Image
 
 from index.messages import t
+from index.usage.counts import COUNTS_SUBDIR, UsageCounter, export_counts
 from index.usage.report import (
     COUNT_KEYS,
     Sources,
@@ -23,8 +23,8 @@ from index.usage.report import (
     write_report,
     year_period,
 )
-from index.usage.counts import COUNTS_SUBDIR, UsageCounter, export_counts
 from kiosk.cli import main
+from tests.index._usage_data import CHINA, DOC_IDS, FakeClock, Truth, is_vocabulary_word, simulate
 
 STATUS = ".kiosk-status"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from index.ops import health
 from index.config import load_config
+from index.ops import health
 
 from .conftest import Terminal, build_library, run_kiosk
 

@@ -10,8 +10,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from index.ops import health
 from index.messages import keys
+from index.ops import health
 
 from .conftest import Terminal, run_kiosk
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from index.ops import health
 from index.config import SETTINGS, parse_config, settings_table_markdown
 from index.errors import ConfigError
+from index.ops import health
 
 REPO = Path(__file__).resolve().parents[2]
 PROV = REPO / "provisioning"

@@ -12,9 +12,6 @@ import time
 import uuid
 from pathlib import Path
 
-import pytest
-
-
 from index.config import load_config
 from index.library import Library
 

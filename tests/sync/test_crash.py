@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-
 from index.config import Config
 from index.library import Library
 from index.models import STATE_PUBLIC

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-
 from index.config import Config
 from index.library import Library
 from index.messages import t
