@@ -37,7 +37,7 @@ def keys() -> list[str]:
     return sorted(_load())
 
 
-def t(key: str, **params: Any) -> str:
+def t(key: str, /, **params: Any) -> str:
     """Return the text for ``key`` with ``{name}`` placeholders filled in.
 
     An unknown key raises ``KeyError``: a missing text is a bug, not a blank screen.
@@ -51,6 +51,6 @@ class _Blank(dict[str, Any]):
         return ""
 
 
-def t_partial(key: str, **params: Any) -> str:
+def t_partial(key: str, /, **params: Any) -> str:
     """Like ``t``, but a placeholder without a value is left empty (for errors raised anywhere)."""
     return _load()[key].format_map(_Blank(params))

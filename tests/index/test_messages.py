@@ -73,3 +73,9 @@ def test_cli_prints_the_catalogue_text_with_the_detail(capsys, tmp_path):
     assert err.count("\n") == 1
     assert messages.t("error.config", detail="").rstrip("：") in err
     assert "missing.toml" in err
+
+
+def test_an_error_may_carry_a_param_named_key():
+    """ConfigError(key=...) is raised for a bad setting: the translation must not trip over it."""
+    exc = errors.ConfigError("bad value", key="review.required")
+    assert "bad value" in exc.message()
