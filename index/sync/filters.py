@@ -1,8 +1,13 @@
-"""Which names on the share are documents, and which are debris or still being written."""
+"""Which names on the share are documents, which describe documents, and which are debris.
+
+One ``ShareFilter`` answers every such question for the reconcile pass, the watcher's
+events and the rescan, so they can never disagree about which file is a document.
+"""
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from pathlib import PurePosixPath
 
 from index.metadata import (
@@ -22,20 +27,55 @@ DOCUMENT_SUFFIXES: frozenset[str] = frozenset({
 })
 
 
-def is_ignored(rel_path: str) -> bool:
-    """True for debris, partial files, hidden and status folders, sidecars and folder catalogues."""
-    parts = PurePosixPath(rel_path).parts
-    if any(p in IGNORED_DIRS for p in parts[:-1]):
-        return True
-    name = parts[-1] if parts else ""
-    if name in FOLDER_CATALOGUE_NAMES:
-        return True
-    return any(fnmatch.fnmatchcase(name, pat) for pat in IGNORED_FILE_PATTERNS)
+class ShareFilter:
+    """The share's naming rules: folders never entered, document names, metadata names."""
+
+    def __init__(self, ignored_dirs: frozenset[str] = IGNORED_DIRS,
+                 ignored_patterns: tuple[str, ...] = IGNORED_FILE_PATTERNS,
+                 catalogue_names: frozenset[str] = FOLDER_CATALOGUE_NAMES) -> None:
+        self.ignored_dirs = ignored_dirs
+        self.catalogue_names = catalogue_names
+        # One compiled pattern: the rescan asks for every file on the share (100,000
+        # fnmatch loops cost seconds; one regex match does not).
+        self._ignored_name = re.compile("|".join(fnmatch.translate(p) for p in ignored_patterns))
+
+    def enters(self, dir_name: str) -> bool:
+        """True for a folder whose contents belong to the share (not ``@eaDir``, ``.kiosk-status`` …)."""
+        return dir_name not in self.ignored_dirs
+
+    def in_ignored_dir(self, rel_path: str) -> bool:
+        """True when any folder of ``rel_path`` (the last part included) is one never entered."""
+        return any(p in self.ignored_dirs for p in rel_path.split("/"))
+
+    def is_document_name(self, name: str) -> bool:
+        """For a file whose folders are already known to be entered: is it taken as a document?"""
+        return not (name.startswith(".") or name in self.catalogue_names or self._ignored_name.match(name))
+
+    def is_document(self, rel_path: str) -> bool:
+        """True for a path that should be taken as a document (or rejected with a reason)."""
+        parts = PurePosixPath(rel_path).parts
+        if not parts or any(p in self.ignored_dirs for p in parts[:-1]):
+            return False
+        return self.is_document_name(parts[-1])
+
+    def is_metadata(self, rel_path: str) -> bool:
+        """A sidecar (``NAME.EXT.json``) or folder catalogue (``目录.xlsx`` …): it changes a document's metadata."""
+        parts = rel_path.split("/")
+        if any(p in self.ignored_dirs for p in parts[:-1]):
+            return False
+        name = parts[-1]
+        return name in self.catalogue_names or (name.endswith(".json") and not name.startswith("."))
+
+    def is_ignored(self, rel_path: str) -> bool:
+        """True for debris, partial files, hidden and status folders, sidecars and folder catalogues."""
+        parts = PurePosixPath(rel_path).parts
+        if any(p in self.ignored_dirs for p in parts[:-1]):
+            return True
+        name = parts[-1] if parts else ""
+        return name in self.catalogue_names or bool(self._ignored_name.match(name))
 
 
-def is_candidate(rel_path: str) -> bool:
-    """True for a name that should be taken as a document (or rejected with a reason)."""
-    if is_ignored(rel_path):
-        return False
-    name = PurePosixPath(rel_path).name
-    return not name.startswith(".")
+SHARE_FILTER = ShareFilter()
+is_candidate = SHARE_FILTER.is_document
+is_ignored = SHARE_FILTER.is_ignored
+is_metadata_file = SHARE_FILTER.is_metadata

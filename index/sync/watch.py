@@ -27,11 +27,9 @@ forward slashes.
 from __future__ import annotations
 
 import errno
-import fnmatch
 import logging
 import os
 import queue
-import re
 import stat
 import threading
 import time
@@ -58,12 +56,7 @@ from watchdog.observers.api import (
     ObservedWatch,
 )
 
-from index.sync.filters import (
-    FOLDER_CATALOGUE_NAMES,
-    IGNORED_DIRS,
-    IGNORED_FILE_PATTERNS,
-    is_candidate,
-)
+from index.sync.filters import SHARE_FILTER
 from index.sync.names import display_name
 
 log = logging.getLogger(__name__)
@@ -266,7 +259,7 @@ class ScandirPollingEmitter(EventEmitter):
                 for entry in it:
                     try:
                         if entry.is_dir(follow_symlinks=False):
-                            if entry.name not in IGNORED_DIRS:
+                            if SHARE_FILTER.enters(entry.name):
                                 subdirs.add(entry.name)
                             continue
                         st = entry.stat(follow_symlinks=False)
@@ -339,15 +332,6 @@ class ScandirPollingObserver(BaseObserver):
 # -------------------------------------------------------------- event handler
 
 
-def is_metadata_file(rel: str) -> bool:
-    """A sidecar (``NAME.EXT.json``) or folder catalogue (``目录.xlsx``...): it changes a document's metadata."""
-    parts = rel.split("/")
-    if any(p in IGNORED_DIRS for p in parts[:-1]):
-        return False
-    name = parts[-1]
-    return name in FOLDER_CATALOGUE_NAMES or (name.endswith(".json") and not name.startswith("."))
-
-
 def rel_path(share_root: str, path: str | bytes) -> str | None:
     """Path relative to the share root with '/' separators; None when outside it."""
     p = os.fsdecode(path)
@@ -372,44 +356,44 @@ class ShareEventHandler(FileSystemEventHandler):
             if event.is_directory:
                 return
             rel = self._rel(event.src_path)
-            if rel and is_candidate(rel):
+            if rel and SHARE_FILTER.is_document(rel):
                 self.events.put(("touch", rel))
-            elif rel and is_metadata_file(rel):
+            elif rel and SHARE_FILTER.is_metadata(rel):
                 self.events.put(("sidecar", rel))
         elif isinstance(event, (FileDeletedEvent, DirDeletedEvent)):
             rel = self._rel(event.src_path)
             if rel is None:
                 return
             if event.is_directory:
-                if not any(p in IGNORED_DIRS for p in rel.split("/")):
+                if not SHARE_FILTER.in_ignored_dir(rel):
                     self.events.put(("delete_dir", rel))
-            elif is_candidate(rel):
+            elif SHARE_FILTER.is_document(rel):
                 self.events.put(("delete", rel))
-            elif is_metadata_file(rel):
+            elif SHARE_FILTER.is_metadata(rel):
                 self.events.put(("sidecar", rel))  # a sidecar removed: its document is described anew
         elif isinstance(event, (FileMovedEvent, DirMovedEvent)):
             old, new = self._rel(event.src_path), self._rel(event.dest_path)
             if event.is_directory:
                 # Folder renamed: the files below the new name are taken (recognised as moves by
                 # their checksums), the old names wait among the removals.
-                if old and not any(p in IGNORED_DIRS for p in old.split("/")):
+                if old and not SHARE_FILTER.in_ignored_dir(old):
                     self.events.put(("delete_dir", old))
-                if new and not any(p in IGNORED_DIRS for p in new.split("/")):
+                if new and not SHARE_FILTER.in_ignored_dir(new):
                     self.events.put(("touch_dir", new))
                 return
             old_rel, new_rel = old or "", new or ""
-            old_doc = bool(old_rel) and is_candidate(old_rel)
-            new_doc = bool(new_rel) and is_candidate(new_rel)
+            old_doc = bool(old_rel) and SHARE_FILTER.is_document(old_rel)
+            new_doc = bool(new_rel) and SHARE_FILTER.is_document(new_rel)
             if old_doc and new_doc:
                 self.events.put(("move", old_rel, new_rel))
                 return
             if old_doc:
                 self.events.put(("delete", old_rel))
-            elif old_rel and is_metadata_file(old_rel):
+            elif old_rel and SHARE_FILTER.is_metadata(old_rel):
                 self.events.put(("sidecar", old_rel))
             if new_doc:
                 self.events.put(("touch", new_rel))
-            elif new_rel and is_metadata_file(new_rel):
+            elif new_rel and SHARE_FILTER.is_metadata(new_rel):
                 self.events.put(("sidecar", new_rel))
 
 
@@ -518,16 +502,6 @@ def _describe(exc: OSError) -> str:
 # ------------------------------------------------------------------ rescans
 
 
-# One compiled pattern for the per-name part of filters.is_candidate: the rescan calls it
-# for every file on the share (100,000 fnmatch loops cost seconds; one regex match does not).
-_IGNORED_NAME = re.compile("|".join(fnmatch.translate(p) for p in IGNORED_FILE_PATTERNS))
-
-
-def candidate_name(name: str) -> bool:
-    """filters.is_candidate for a file whose folders are already known not to be ignored."""
-    return not (name.startswith(".") or name in FOLDER_CATALOGUE_NAMES or _IGNORED_NAME.match(name))
-
-
 def walk_share(share_root: Path) -> Iterator[tuple[str, os.stat_result]]:
     """Every candidate file under the share: (rel, lstat). Ignored folders are not entered.
 
@@ -550,10 +524,10 @@ def walk_share(share_root: Path) -> Iterator[tuple[str, os.stat_result]]:
             for entry in it:
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if entry.name not in IGNORED_DIRS:
+                        if SHARE_FILTER.enters(entry.name):
                             stack.append(entry.path)
                         continue
-                    if not candidate_name(entry.name):
+                    if not SHARE_FILTER.is_document_name(entry.name):
                         continue
                     st = entry.stat(follow_symlinks=False)
                 except OSError:

@@ -275,15 +275,24 @@ def test_mount_for_finds_longest_prefix(tmp_path: Path) -> None:
     assert m is not None and m.fs_type == "nfs4"
 
 
-def test_candidate_name_agrees_with_filters() -> None:
-    from index.sync.filters import is_candidate
-    from index.sync.watch import candidate_name
+def test_one_share_filter_decides_for_every_path() -> None:
+    """Reconcile, watcher and rescan ask the same ShareFilter: documents, metadata and debris."""
+    from index.sync.filters import SHARE_FILTER as f
 
-    names = ["a.pdf", "通知.docx", "x.pdf.part", "y.tmp", "~$z.docx", ".~lock.a.docx#", "._a.pdf", ".DS_Store",
-             "Thumbs.db", "desktop.ini", "a.pdf.json", "目录.xlsx", "catalog.csv", ".kiosk-share", ".hidden.pdf",
-             "a.crdownload", "b.filepart", ".syncthing.a.pdf.tmp", "report.TMP", "Thumbs.DB", "x.txt"]
-    for name in names:
-        assert candidate_name(name) == is_candidate(f"规范性文件/{name}"), name
+    documents = ["a.pdf", "通知.docx", "report.TMP", "Thumbs.DB", "x.txt"]
+    debris = ["x.pdf.part", "y.tmp", "~$z.docx", ".~lock.a.docx#", "._a.pdf", ".DS_Store", "Thumbs.db",
+              "desktop.ini", ".kiosk-share", ".hidden.pdf", "a.crdownload", "b.filepart", ".syncthing.a.pdf.tmp"]
+    metadata = ["a.pdf.json", "目录.xlsx", "catalog.csv"]
+    for name in documents:
+        assert f.is_document(f"规范性文件/{name}") and f.is_document_name(name), name
+    for name in debris + metadata:
+        assert not f.is_document(f"规范性文件/{name}") and not f.is_document_name(name), name
+    for name in metadata:
+        assert f.is_metadata(f"规范性文件/{name}"), name
+        assert not f.is_metadata(f"@eaDir/{name}"), name
+    assert not f.is_document("@eaDir/a.pdf") and not f.is_document(".kiosk-status/a.pdf")
+    assert f.in_ignored_dir("a/__MACOSX/b") and not f.in_ignored_dir("a/b/c.pdf")
+    assert not f.enters(".kiosk-status") and f.enters("规范性文件")
 
 
 def test_handler_ignores_status_writes_and_reports_sidecars(share: Path, config: Config) -> None:
