@@ -217,9 +217,10 @@ class UsageCounter:
     ``now`` is the clock (seconds since the epoch); ``tz`` the time zone that decides
     the day and hour of an event (``None``: the machine's local time zone).
     Counts are written when :meth:`record` finds the last write older than
-    ``flush_interval_s`` (by ``now``), by a background thread at the same interval of
-    real time while there are unwritten counts (``background_flush``), on
-    :meth:`flush` and on :meth:`close`.
+    ``flush_interval_s`` (by ``now``), by a background thread that looks every second
+    (of real time) whether the last write is that old by ``now`` while there are
+    unwritten counts (``background_flush``), on :meth:`flush` and on :meth:`close`.
+    ``flushed`` is set after every write, for whoever must wait for one.
     """
 
     def __init__(
@@ -247,6 +248,7 @@ class UsageCounter:
         self._last_flush = now()
         self._closed = False
         self._stop = threading.Event()
+        self.flushed = threading.Event()
         self._thread: threading.Thread | None = None
         if background_flush:
             self._thread = threading.Thread(target=self._flush_loop, name="index.usage.counts-flush", daemon=True)
@@ -359,6 +361,8 @@ class UsageCounter:
                     continue
                 self._dirty.discard(day)
             self._last_flush = self._now()
+            if ok:
+                self.flushed.set()
             # Keep only days still being counted or not yet written.
             today = datetime.fromtimestamp(self._last_flush, self._tz).date()
             for day in list(self._days):
@@ -372,10 +376,11 @@ class UsageCounter:
         return moment.replace(minute=0, second=0, microsecond=0).timestamp()
 
     def _flush_loop(self) -> None:
-        while not self._stop.wait(self.flush_interval_s):
+        while not self._stop.wait(min(self.flush_interval_s, 1.0)):
             with self._lock:
-                pending = bool(self._dirty) and not self._closed
-            if pending:
+                due = (bool(self._dirty) and not self._closed
+                       and self._now() - self._last_flush >= self.flush_interval_s)
+            if due:
                 self.flush()
 
     def close(self) -> None:

@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -169,13 +168,13 @@ def test_a_crash_loses_at_most_the_last_minute(tmp_path: Path) -> None:
 
 def test_background_thread_flushes_without_further_events(tmp_path: Path) -> None:
     clock = FakeClock(at(2026, 6, 1, 9).timestamp())
-    counter = UsageCounter(tmp_path, "t-01", now=clock, tz=CHINA, flush_interval_s=0.05)
+    counter = UsageCounter(tmp_path, "t-01", now=clock, tz=CHINA, flush_interval_s=60)
     try:
         counter.record("session")
         path = day_file(tmp_path, "t-01", date(2026, 6, 1))
-        deadline = time.monotonic() + 5
-        while not path.exists() and time.monotonic() < deadline:
-            time.sleep(0.02)  # real time: the thread flushes on real time, not the injected clock
+        assert not counter.flushed.wait(1.5) and not path.exists(), "flushed before the interval passed"
+        clock.advance(61)  # the injected clock, not real time, says the interval is over
+        assert counter.flushed.wait(5), "the background thread did not flush"
         assert DayCounts.load(path).total("session") == 1
     finally:
         counter.close()
