@@ -71,7 +71,7 @@ class NgramTokenizer(Tokenizer):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, NgramTokenizer) and other.unigrams == self.unigrams
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,
@@ -107,7 +107,7 @@ class WordTokenizer(Tokenizer):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WordTokenizer)
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

@@ -157,7 +157,7 @@ class SyncDaemon:
             return
         try:
             self.ingestor.check_space()  # type: ignore[union-attr]
-            summary = reconcile_once(self.share_root, self.lib, self.config)  # type: ignore[arg-type]
+            summary = reconcile_once(self.share_root, self.lib, self.config)
         except ShareUnavailable as exc:
             log.warning("share not available at start: %s", exc)
             self.state.share_ok = False

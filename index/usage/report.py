@@ -354,7 +354,7 @@ def write_xlsx(report: Report, path: Path) -> Path:
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     bold = Font(bold=True)
     for table in report.tables:
         ws = wb.create_sheet(table.title)
