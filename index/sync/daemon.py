@@ -35,6 +35,7 @@ from typing import Any
 from index.config import Config
 from index.errors import IndexCorrupt, KioskError, ShareUnavailable
 from index.sync import ingest as ing
+from index.sync.events import Deleted, DirDeleted, DirTouched, MetadataChanged, Moved, Touched
 from index.sync.guard import RemovalGuard
 from index.sync.stability import FileStabilityTracker
 from index.sync.status import StatusPublisher, SyncState, build_status, free_mb
@@ -257,41 +258,40 @@ class SyncDaemon:
             except queue.Empty:
                 return count > 0
 
-    def _handle(self, item: Event) -> None:
-        kind, rel = item[0], item[1]
-        path = self.share_root / rel
-        if kind == "touch":
-            self.tracker.touch(path)
-            self.removals.pop(ing.key(rel), None)
-        elif kind == "sidecar":
-            # A sidecar (NAME.EXT.json) or folder catalogue changed: its documents are taken
-            # again; same content, so only their metadata is derived anew.
-            for doc in self._documents_described_by(rel):
-                self.tracker.touch(self.share_root / doc)
-        elif kind == "delete":
-            self.tracker.forget(path)
-            self.todo.pop(rel, None)
-            self.removals[ing.key(rel)] = rel
-            self._last_removal_event = self._now()
-        elif kind == "delete_dir":
-            self.tracker.forget_under(path)
-            prefix = ing.key(rel) + "/"
-            for k in self.lib.catalogue.file_states():
-                if k.startswith(prefix):
-                    self.removals[k] = rel + "/" + k[len(prefix):]
-            self._last_removal_event = self._now()
-        elif kind == "touch_dir":
-            for sub, _st in walk_share(path):
-                self.tracker.touch(path / sub)
-        elif kind == "move":
-            new = item[2]
-            self.tracker.forget(path)
-            self.todo.pop(rel, None)
-            self.tracker.touch(self.share_root / new)
-            # The new name is taken when stable and recognised as the old document by its
-            # checksum (only the path changes); the old name waits among the removals.
-            self.removals[ing.key(rel)] = rel
-            self.removals.pop(ing.key(new), None)
+    def _handle(self, event: Event) -> None:
+        match event:
+            case Touched(rel):
+                self.tracker.touch(self.share_root / rel)
+                self.removals.pop(ing.key(rel), None)
+            case MetadataChanged(rel):
+                # A sidecar (NAME.EXT.json) or folder catalogue changed: its documents are taken
+                # again; same content, so only their metadata is derived anew.
+                for doc in self._documents_described_by(rel):
+                    self.tracker.touch(self.share_root / doc)
+            case Deleted(rel):
+                self.tracker.forget(self.share_root / rel)
+                self.todo.pop(rel, None)
+                self.removals[ing.key(rel)] = rel
+                self._last_removal_event = self._now()
+            case DirDeleted(rel):
+                self.tracker.forget_under(self.share_root / rel)
+                prefix = ing.key(rel) + "/"
+                for k in self.lib.catalogue.file_states():
+                    if k.startswith(prefix):
+                        self.removals[k] = rel + "/" + k[len(prefix):]
+                self._last_removal_event = self._now()
+            case DirTouched(rel):
+                path = self.share_root / rel
+                for sub, _st in walk_share(path):
+                    self.tracker.touch(path / sub)
+            case Moved(rel, new):
+                self.tracker.forget(self.share_root / rel)
+                self.todo.pop(rel, None)
+                self.tracker.touch(self.share_root / new)
+                # The new name is taken when stable and recognised as the old document by its
+                # checksum (only the path changes); the old name waits among the removals.
+                self.removals[ing.key(rel)] = rel
+                self.removals.pop(ing.key(new), None)
 
     def _documents_described_by(self, rel: str) -> list[str]:
         if rel.endswith(".json"):

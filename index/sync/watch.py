@@ -17,11 +17,9 @@ changed (new, deleted, renamed entries) and, within a budget per poll, re-reads 
 other folders in rotation (a file rewritten in place changes its own mtime, not its
 folder's), so every file is looked at within a few polls.
 
-Events are reduced to a few kinds, queued for the daemon's single thread:
-``("touch", rel)``, ``("delete", rel)``, ``("move", old_rel, new_rel)``,
-``("delete_dir", rel)``, ``("touch_dir", rel)`` and ``("sidecar", rel)`` (a sidecar or
-folder catalogue changed); ``rel`` is the path relative to the share root with
-forward slashes.
+Events are reduced to the few kinds of ``index.sync.events`` (touched, deleted,
+moved, folder deleted or touched, metadata changed), queued for the daemon's single
+thread.
 """
 
 from __future__ import annotations
@@ -56,6 +54,15 @@ from watchdog.observers.api import (
     ObservedWatch,
 )
 
+from index.sync.events import (
+    Deleted,
+    DirDeleted,
+    DirTouched,
+    MetadataChanged,
+    Moved,
+    ShareEvent,
+    Touched,
+)
 from index.sync.filters import SHARE_FILTER
 from index.sync.names import display_name
 
@@ -71,7 +78,7 @@ ROTATION_BUDGET_FILES = 10_000
 # A folder modified this recently is read again next poll (coarse mtime on some mounts).
 RECENT_DIR_S = 2.0
 
-Event = tuple[str, ...]  # ("touch", rel) | ("delete", rel) | ("move", old_rel, new_rel)
+Event = ShareEvent
 
 
 # --------------------------------------------------------------------- mounts
@@ -342,7 +349,7 @@ def rel_path(share_root: str, path: str | bytes) -> str | None:
 
 
 class ShareEventHandler(FileSystemEventHandler):
-    """Turns watchdog events into ("touch"|"delete"|"move", ...) items on a queue."""
+    """Turns watchdog events into ``index.sync.events`` items on a queue."""
 
     def __init__(self, share_root: Path, events: queue.Queue[Event]) -> None:
         self.share_root = os.fspath(share_root)
@@ -357,44 +364,44 @@ class ShareEventHandler(FileSystemEventHandler):
                 return
             rel = self._rel(event.src_path)
             if rel and SHARE_FILTER.is_document(rel):
-                self.events.put(("touch", rel))
+                self.events.put(Touched(rel))
             elif rel and SHARE_FILTER.is_metadata(rel):
-                self.events.put(("sidecar", rel))
+                self.events.put(MetadataChanged(rel))
         elif isinstance(event, (FileDeletedEvent, DirDeletedEvent)):
             rel = self._rel(event.src_path)
             if rel is None:
                 return
             if event.is_directory:
                 if not SHARE_FILTER.in_ignored_dir(rel):
-                    self.events.put(("delete_dir", rel))
+                    self.events.put(DirDeleted(rel))
             elif SHARE_FILTER.is_document(rel):
-                self.events.put(("delete", rel))
+                self.events.put(Deleted(rel))
             elif SHARE_FILTER.is_metadata(rel):
-                self.events.put(("sidecar", rel))  # a sidecar removed: its document is described anew
+                self.events.put(MetadataChanged(rel))  # a sidecar removed: its document is described anew
         elif isinstance(event, (FileMovedEvent, DirMovedEvent)):
             old, new = self._rel(event.src_path), self._rel(event.dest_path)
             if event.is_directory:
                 # Folder renamed: the files below the new name are taken (recognised as moves by
                 # their checksums), the old names wait among the removals.
                 if old and not SHARE_FILTER.in_ignored_dir(old):
-                    self.events.put(("delete_dir", old))
+                    self.events.put(DirDeleted(old))
                 if new and not SHARE_FILTER.in_ignored_dir(new):
-                    self.events.put(("touch_dir", new))
+                    self.events.put(DirTouched(new))
                 return
             old_rel, new_rel = old or "", new or ""
             old_doc = bool(old_rel) and SHARE_FILTER.is_document(old_rel)
             new_doc = bool(new_rel) and SHARE_FILTER.is_document(new_rel)
             if old_doc and new_doc:
-                self.events.put(("move", old_rel, new_rel))
+                self.events.put(Moved(old_rel, new_rel))
                 return
             if old_doc:
-                self.events.put(("delete", old_rel))
+                self.events.put(Deleted(old_rel))
             elif old_rel and SHARE_FILTER.is_metadata(old_rel):
-                self.events.put(("sidecar", old_rel))
+                self.events.put(MetadataChanged(old_rel))
             if new_doc:
-                self.events.put(("touch", new_rel))
+                self.events.put(Touched(new_rel))
             elif new_rel and SHARE_FILTER.is_metadata(new_rel):
-                self.events.put(("sidecar", new_rel))
+                self.events.put(MetadataChanged(new_rel))
 
 
 # ---------------------------------------------------------------- the watcher

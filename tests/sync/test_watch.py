@@ -14,6 +14,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from index.config import Config
+from index.sync.events import Deleted, MetadataChanged, Moved, ShareEvent, Touched
 from index.sync.watch import (
     ScandirPollingObserver,
     ShareEventHandler,
@@ -36,9 +37,9 @@ MOUNTINFO = """\
 """
 
 
-def _events(q: queue.Queue, want: int = 1, timeout: float = 10.0) -> list[tuple[str, ...]]:
+def _events(q: queue.Queue, want: int = 1, timeout: float = 10.0) -> list[ShareEvent]:
     """Collect events until ``want`` arrived (real observers run in real time)."""
-    got: list[tuple[str, ...]] = []
+    got: list[ShareEvent] = []
     deadline = time.monotonic() + timeout
     while len(got) < want and time.monotonic() < deadline:
         with contextlib.suppress(queue.Empty):
@@ -83,8 +84,8 @@ def test_native_watcher_on_local_folder(share: Path, config: Config) -> None:
         got = _events(q, 2, timeout=3)
     finally:
         watcher.stop()
-    assert ("touch", "a.txt") in got
-    assert all(e[1] == "a.txt" for e in got), got  # debris names never reach the queue
+    assert Touched("a.txt") in got
+    assert all(e.rel == "a.txt" for e in got), got  # debris names never reach the queue
 
 
 def test_network_share_seen_by_polling_not_inotify(tmp_path: Path, config: Config) -> None:
@@ -120,8 +121,8 @@ def test_network_share_seen_by_polling_not_inotify(tmp_path: Path, config: Confi
                 obs.stop()
             for obs in (native, polling, wd_polling):
                 obs.join()
-        assert ("touch", "规范性文件/通知.txt") in polled
-        assert ("touch", "规范性文件/通知.txt") in wd_polled
+        assert Touched("规范性文件/通知.txt") in polled
+        assert Touched("规范性文件/通知.txt") in wd_polled
         assert native_events == [], "inotify saw a write made behind the mount"
 
 
@@ -138,7 +139,7 @@ def test_watcher_uses_polling_on_bindfs_and_takes_file(tmp_path: Path, config: C
             got = _events(q, 1, timeout=5)
         finally:
             watcher.stop()
-    assert got == [("touch", "a.pdf")]
+    assert got == [Touched("a.pdf")]
 
 
 class _NoWatchesObserver(Observer):  # type: ignore[misc, valid-type]
@@ -162,7 +163,7 @@ def test_watch_limit_falls_back_to_polling_with_warning(
         assert "watch limit" in watcher.fallback_reason
         assert any("falling back to polling" in r.getMessage() for r in caplog.records)
         (share / "a.txt").write_text("x", encoding="utf-8")
-        assert _events(q, 1, timeout=5) == [("touch", "a.txt")]
+        assert _events(q, 1, timeout=5) == [Touched("a.txt")]
     finally:
         watcher.stop()
 
@@ -195,7 +196,7 @@ def _poll_once(share: Path, budget: int = 10_000) -> tuple[ScandirPollingObserve
     return obs, q
 
 
-def _drain(q: queue.Queue) -> list[tuple[str, ...]]:
+def _drain(q: queue.Queue) -> list[ShareEvent]:
     out = []
     while True:
         try:
@@ -204,7 +205,7 @@ def _drain(q: queue.Queue) -> list[tuple[str, ...]]:
             return out
 
 
-def _poll(obs: ScandirPollingObserver, q: queue.Queue) -> list[tuple[str, ...]]:
+def _poll(obs: ScandirPollingObserver, q: queue.Queue) -> list[ShareEvent]:
     for emitter in obs.emitters:
         emitter.poll()
     # The observer thread dispatches the emitter's queue to the handler.
@@ -218,14 +219,14 @@ def test_scandir_polling_detects_create_modify_move_delete(share: Path) -> None:
     obs.start()
     try:
         (share / "d" / "new.txt").write_text("two", encoding="utf-8")
-        assert _poll(obs, q) == [("touch", "d/new.txt")]
+        assert _poll(obs, q) == [Touched("d/new.txt")]
         os.rename(share / "d" / "old.txt", share / "d" / "renamed.txt")
-        assert _poll(obs, q) == [("move", "d/old.txt", "d/renamed.txt")]
+        assert _poll(obs, q) == [Moved("d/old.txt", "d/renamed.txt")]
         (share / "d" / "new.txt").unlink()
-        assert _poll(obs, q) == [("delete", "d/new.txt")]
+        assert _poll(obs, q) == [Deleted("d/new.txt")]
         (share / "e" / "f").mkdir(parents=True)
         (share / "e" / "f" / "deep.pdf").write_bytes(b"%PDF")
-        assert _poll(obs, q) == [("touch", "e/f/deep.pdf")]
+        assert _poll(obs, q) == [Touched("e/f/deep.pdf")]
     finally:
         obs.stop()
         obs.join()
@@ -249,10 +250,10 @@ def test_scandir_polling_sees_rewrite_in_place_within_rotation(share: Path) -> N
         assert (share / "d4").stat().st_mtime_ns == dir_mtime
         seen: list[tuple[str, ...]] = []
         polls = 0
-        while ("touch", "d4/a.txt") not in seen and polls < 10:
+        while Touched("d4/a.txt") not in seen and polls < 10:
             seen += _poll(obs, q)
             polls += 1
-        assert ("touch", "d4/a.txt") in seen
+        assert Touched("d4/a.txt") in seen
         assert 1 < polls <= 7  # not every folder every poll, but all within a few polls
     finally:
         obs.stop()
@@ -313,7 +314,7 @@ def test_handler_ignores_status_writes_and_reports_sidecars(share: Path, config:
         got += _events(q, 2, timeout=3)
     finally:
         watcher.stop()
-    assert got and all(e == ("sidecar", "规范性文件/a.txt.json") for e in got), got
+    assert got and all(e == MetadataChanged("规范性文件/a.txt.json") for e in got), got
 
 
 def test_scandir_polling_reports_a_share_that_appears_later(tmp_path: Path) -> None:
@@ -324,7 +325,7 @@ def test_scandir_polling_reports_a_share_that_appears_later(tmp_path: Path) -> N
         assert _poll(obs, q) == []
         share.mkdir()
         (share / "a.txt").write_text("x", encoding="utf-8")
-        assert _poll(obs, q) == [("touch", "a.txt")]
+        assert _poll(obs, q) == [Touched("a.txt")]
     finally:
         obs.stop()
         obs.join()
