@@ -28,6 +28,7 @@ from index.bounds import QueryBounds
 from index.config import Config, load_config
 from index.errors import IndexCorrupt, LibraryError
 from index.lock import WriterLock
+from index.metadata.review import review_state
 from index.models import (
     STATE_PENDING,
     STATE_PUBLIC,
@@ -255,15 +256,8 @@ class Library:
 
     # ------------------------------------------------------------------ writing
     def state_for(self, source_path: str, meta: DocumentMeta) -> str:
-        """public when review is not required, or the document carries a review record,
-        or it lies in a folder that staff fill only with reviewed files."""
-        from index.metadata import is_trusted_folder
-
-        if not self.config["review.required"] or meta.reviewed:
-            return STATE_PUBLIC
-        if is_trusted_folder(source_path, self.config["review.trusted_folders"]):
-            return STATE_PUBLIC
-        return STATE_PENDING
+        """The document's state under this terminal's review settings (index.metadata.review)."""
+        return review_state(source_path, meta, self.config)
 
     @contextmanager
     def writer(self, *, defer_index: bool = False) -> Iterator[LibraryWriter]:

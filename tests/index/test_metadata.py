@@ -25,6 +25,7 @@ from index.metadata import (
     parse_date,
     parse_gazette_contents,
 )
+from index.metadata import sources as md_sources
 from index.models import DocumentMeta, Extracted
 
 REPO = Path(__file__).resolve().parents[2]
@@ -293,8 +294,8 @@ def test_catalogue_is_parsed_once_per_version(tmp_path: Path, config: Any, monke
     path = tmp_path / "目录.xlsx"
     _write_xlsx(path, [["文件名", "标题"]] + [[f"{i}.pdf", f"标题{i}"] for i in range(200)])
     calls: list[Path] = []
-    real = md._read_xlsx
-    monkeypatch.setattr(md, "_read_xlsx", lambda p: calls.append(p) or real(p))
+    real = md_sources._read_xlsx
+    monkeypatch.setattr(md_sources, "_read_xlsx", lambda p: calls.append(p) or real(p))
     for i in range(200):
         assert derive_metadata(f"{i}.pdf", tmp_path, _extracted(""), config).title == f"标题{i}"
     assert len(calls) == 1
