@@ -329,3 +329,9 @@ def test_scandir_polling_reports_a_share_that_appears_later(tmp_path: Path) -> N
     finally:
         obs.stop()
         obs.join()
+
+
+def test_events_of_different_kinds_never_compare_equal() -> None:
+    assert Touched("a.pdf") == Touched("a.pdf") and hash(Touched("a.pdf")) == hash(Touched("a.pdf"))
+    assert Touched("a.pdf") != Deleted("a.pdf") != MetadataChanged("a.pdf")
+    assert Moved("a.pdf", "b.pdf") != Moved("a.pdf", "c.pdf")
