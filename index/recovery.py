@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from index.errors import IndexCorrupt, KioskError, LibraryError
 
-log = logging.getLogger("index.recovery")
+log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from index.models import Extracted
 
-log = logging.getLogger("index.sync")
+log = logging.getLogger(__name__)
 
 NAME_MAX = 255
 SIDECAR_SUFFIX = ".json"

@@ -7,6 +7,7 @@ Keys are named literally (``t("sync.status_ok")``), through the app's short form
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def _error_classes() -> list[type[errors.KioskError]]:
 @pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
 def test_every_error_has_a_text_and_translates(cls):
     assert cls.message_key in messages.keys(), f"{cls.__name__}.message_key {cls.message_key!r} is not in the catalogue"
-    exc = cls("reason-x", "detail-y") if issubclass(cls, errors.ExtractionError) else cls("detail-y")
+    required = {name: 1 for name, p in inspect.signature(cls.__init__).parameters.items()
+                if p.kind is p.KEYWORD_ONLY and p.default is p.empty}  # e.g. QueryTooLong(limit=…)
+    exc = (cls("reason-x", "detail-y", **required) if issubclass(cls, errors.ExtractionError)
+           else cls("detail-y", **required))
     text = exc.message()
     assert text and "{" not in text
     assert re.search(r"[\u4e00-\u9fff]", text), f"{cls.__name__} is not shown in Chinese: {text!r}"
