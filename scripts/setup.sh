@@ -13,6 +13,7 @@ APT_PACKAGES=(
   cups-client                               # 'lp' for printing
   cage                                      # the kiosk compositor (its unit is verified in tests)
   fonts-wqy-microhei                        # fallback CJK font (the app ships Noto Sans CJK SC)
+  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd  # OCR of scans (Tesseract 5, Simplified Chinese, page orientation)
   git
 )
 

@@ -18,6 +18,7 @@ FOLDER_CATALOGUE_NAMES: frozenset[str] = frozenset({"目录.xlsx", "catalog.csv"
 
 DOCUMENT_SUFFIXES: frozenset[str] = frozenset({
     ".pdf", ".docx", ".txt", ".html", ".htm", ".md", ".ofd", ".doc", ".wps",
+    ".tif", ".tiff", ".png", ".jpg", ".jpeg",  # scans (OCR)
 })
 
 

@@ -17,7 +17,7 @@ from index.config import load_config
 
 from .conftest import Terminal, run_kiosk
 
-CHECK_NAMES = ["config", "display", "font", "share", "library", "disk", "clock", "sync", "printer"]
+CHECK_NAMES = ["config", "display", "font", "share", "library", "disk", "clock", "sync", "printer", "ocr"]
 # The clock check reads the host's kernel/NTP state, which a test cannot set.
 NOT_UNDER_TEST = {"clock"}
 
@@ -246,3 +246,16 @@ def test_library_never_synced(terminal: Terminal) -> None:
     shutil.rmtree(terminal.library)
     library = health.check_library(load_config(terminal.config))
     assert not library.ok and "不存在" in library.message
+
+
+def test_ocr_check_names_the_packages_when_tesseract_is_missing(
+    terminal: Terminal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(terminal.config)
+    if shutil.which("tesseract"):
+        present = health.check_ocr(config)
+        assert present.ok and "chi_sim" in present.message and "tesseract 5" in present.data["version"]
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no tesseract on PATH
+    missing = health.check_ocr(config)
+    assert not missing.ok and "tesseract-ocr-chi-sim" in missing.fix and "tesseract-ocr-osd" in missing.fix
+    assert health.check_ocr(config.with_overrides({"extract.ocr_max_pages": 0})).ok  # OCR off: nothing to check
