@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 MIB = 1024 * 1024
+OCR_LANGUAGES = "chi_sim"  # Tesseract's Simplified Chinese data (its Latin letters and digits too)
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,8 @@ from PIL import Image
 
 from index.errors import ExtractionError
 from index.extract._image import OCR_DPI, despeckle, estimate_skew, png_bytes, upright
+from index.extract._limits import OCR_LANGUAGES
 
-OCR_LANGUAGES = "chi_sim"
 _OSD_WIDTH = 1200  # OSD reads a reduced page: as reliable, three times faster
 _MIN_OSD_CONFIDENCE = 2.0  # below this the OSD guess is ignored (a sparse page)
 # OSD costs about 2.5 s a page whatever its size, as much as the recognition: it runs only
