@@ -30,7 +30,7 @@ from kiosk.app.widgets import Dialog, page_texture
 
 log = logging.getLogger("kiosk.app.viewer")
 
-IMAGE_FORMATS = ("pdf",)
+IMAGE_FORMATS = ("pdf", "tiff", "png", "jpg")  # page images (scans: kiosk.app.render, index.scanview)
 CHUNK_CHARS = 1400  # text mode shows a page in pieces of about this many characters
 ZOOMS = (1.0, 1.5, 2.0, 3.0)
 TEXT_STEPS = (1.0, 1.25, 1.5, 1.8, 2.2)
