@@ -22,6 +22,7 @@ class ExtractLimits:
     legacy_converter: str = "auto"  # .doc/.wps: "auto" (soffice if installed), "none", or a path
     ocr_timeout_s: float = 60.0  # wall clock for recognising one scanned page
     ocr_max_pages: int = 200  # pages of one document recognised at most (0: no OCR)
+    ocr_parallel_pages: int = 2  # pages of one document recognised at once (a tesseract process each)
     ocr_min_confidence: float = 60.0  # a page below this mean confidence is reported (ocr_low_confidence)
 
     @classmethod
@@ -36,6 +37,7 @@ class ExtractLimits:
             legacy_converter=str(config["extract.legacy_converter"]),
             ocr_timeout_s=float(config["extract.ocr_timeout_s"]),
             ocr_max_pages=int(config["extract.ocr_max_pages"]),
+            ocr_parallel_pages=int(config["extract.ocr_parallel_pages"]),
             ocr_min_confidence=float(config["extract.ocr_min_confidence"]),
         )
 

@@ -138,7 +138,7 @@ def test_page_over_the_time_limit_is_rejected_and_the_next_file_is_read(
 
 
 def test_low_confidence_pages_are_listed(pool: ExtractorPool, scans: dict[str, Path]) -> None:
-    got = pool.extract(scans["pdf"], dataclasses.replace(LIMITS, ocr_min_confidence=99.5))
+    got = pool.extract(scans["pdf"], dataclasses.replace(LIMITS, ocr_min_confidence=99.5, ocr_parallel_pages=1))
     assert got.has_text and got.ocr is not None
     assert got.ocr["low_confidence_pages"] == [1]
 
