@@ -5,9 +5,8 @@ boxes Tesseract reports line up with the image the viewer shows:
 
 1. ``load_pages`` / ``render_pdf_page``: grey-scale ``PIL.Image`` per page (TIFF frames,
    PNG, JPEG; PDF pages rendered by pdfium at ``OCR_DPI``);
-2. ``upright(image, rotation, skew)``: turn by the orientation Tesseract's OSD found
-   (0/90/180/270, clockwise degrees the page is rotated) and by the small skew angle
-   ``estimate_skew`` measured.
+2. ``upright(image, rotation, skew)``: turn by the rotation Tesseract's OSD asks for
+   (0/90/180/270 degrees clockwise) and by the small skew angle ``estimate_skew`` measured.
 
 The skew is found by projection profiles: the page is binarised and shrunk, then
 rotated through candidate angles; the angle whose row sums vary most (text lines
@@ -114,9 +113,9 @@ def estimate_skew(image: Image.Image) -> float:
 
 
 def upright(image: Image.Image, rotation: int, skew: float) -> Image.Image:
-    """The page turned upright: undo a clockwise ``rotation`` (0/90/180/270), then level by ``skew``."""
+    """The page turned ``rotation`` degrees clockwise (0/90/180/270, OSD's "Rotate"), then levelled by ``skew``."""
     if rotation % 360:
-        image = image.rotate(rotation % 360, expand=True)  # PIL rotates counter-clockwise
+        image = image.rotate(-(rotation % 360), expand=True)  # PIL turns counter-clockwise
     if abs(skew) >= 0.05:
         image = image.rotate(skew, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     return image

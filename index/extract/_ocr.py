@@ -53,7 +53,7 @@ class OcrPage:
     text: str
     width: int
     height: int
-    rotation: int  # clockwise degrees the scan was turned (0, 90, 180, 270)
+    rotation: int  # clockwise degrees the scan was turned to stand upright (0, 90, 180, 270; OSD's "Rotate")
     skew: float  # degrees (counter-clockwise) applied after the rotation
     confidence: float  # mean word confidence, 0-100, weighted by characters
     words: list[list[Any]] = field(default_factory=list)
@@ -195,6 +195,13 @@ def parse_tsv(tsv: str) -> tuple[str, list[list[Any]], float]:
     return "\n".join(out).strip("\n"), words, (conf_sum / chars if chars else 0.0)
 
 
+def is_sideways(words: list[list[Any]]) -> bool:
+    """True when most words of two or more characters are stacked vertically (a page on its side)."""
+    tall = sum(len(t) for _x, _y, w, h, t in words if len(t) >= 2 and h > 1.5 * w)
+    wide = sum(len(t) for _x, _y, w, h, t in words if len(t) >= 2 and w > 1.5 * h)
+    return tall > wide
+
+
 def recognise(image: Image.Image, page: int, timeout_s: float, languages: str = OCR_LANGUAGES,
               dpi: int | None = None) -> OcrPage:
     """OCR one grey-scale page within ``timeout_s`` seconds (OSD, deskew, recognition).
@@ -204,12 +211,15 @@ def recognise(image: Image.Image, page: int, timeout_s: float, languages: str = 
     start = time.monotonic()
     deadline = start + timeout_s
     result = _recognise_turned(image, 0, page, deadline, timeout_s, languages, dpi)
-    if result.confidence < OSD_BELOW_CONFIDENCE:
-        # Upright text reads well; a poor reading may be a page on its side or upside down.
+    sideways = is_sideways(result.words)
+    if result.confidence < OSD_BELOW_CONFIDENCE or sideways:
+        # Upright text reads well; a poor reading may be a page upside down. Tesseract also
+        # reads a page on its side, as vertical lines: right text, but a sideways page to show.
         rotation = detect_rotation(image, deadline, page, timeout_s)
         if rotation:
             turned = _recognise_turned(image, rotation, page, deadline, timeout_s, languages, dpi)
-            if turned.confidence > result.confidence:
+            stood_up = sideways and not is_sideways(turned.words) and turned.confidence >= result.confidence - 10
+            if turned.confidence > result.confidence or stood_up:
                 result = turned
     result.seconds = round(time.monotonic() - start, 2)
     return result

@@ -66,6 +66,9 @@ def scans(tmp_path_factory: pytest.TempPathFactory, texts: tuple[ScanText, ScanT
         "pdf": save_pdf([scan_page(gov.lines, angle=-3.0, seed=3)], d / f"{gov.slug}.pdf"),
         "upside_down": _png(scan_page(gov.lines, angle=1.0, upside_down=True, seed=4),
                             d / f"{gov.slug}-upside-down.png"),
+        # fed into the scanner on its side: the page turned a quarter clockwise
+        "sideways": _png(scan_page(policy.lines, angle=-1.0, seed=6).rotate(-90, expand=True),
+                         d / f"{policy.slug}-sideways.png"),
     }
 
 
@@ -124,6 +127,16 @@ def test_upside_down_page_comes_out_upright(pool: ExtractorPool, scans: dict[str
     assert got.format == "png" and got.ocr is not None
     assert got.ocr["pages"][0]["rotation"] == 180
     assert texts[1].doc_number in squash(got.pages[0])
+
+
+def test_page_on_its_side_is_turned_upright(pool: ExtractorPool, scans: dict[str, Path],
+                                            texts: tuple[ScanText, ScanText]) -> None:
+    got = pool.extract(scans["sideways"], LIMITS)
+    assert got.ocr is not None
+    page = got.ocr["pages"][0]
+    assert page["rotation"] == 270  # turned three quarters clockwise (OSD's "Rotate") to stand upright
+    assert page["width"] > page["height"]  # the fixture page is wider than tall once upright
+    assert texts[0].doc_number in squash(got.pages[0])
 
 
 def test_page_over_the_time_limit_is_rejected_and_the_next_file_is_read(
