@@ -68,6 +68,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("extract.max_unzipped_mb", 500, "Cap on the decompressed size of DOCX/OFD/XLSX (zip bomb guard), MiB.", _positive, "> 0"),
     Setting("extract.max_indexed_chars", 2_000_000, "Characters of one document's text that are indexed and stored; the rest is cut with a note (the copy stays whole).", _positive, "> 0"),
     Setting("extract.max_pages", 3000, "Documents with more pages are rejected.", _positive, "> 0"),
+    Setting("extract.ocr_timeout_s", 60.0, "Wall-clock limit for recognising (OCR) one scanned page, seconds; the file is rejected as timeout when a page needs longer.", _positive, "> 0"),
+    Setting("extract.ocr_max_pages", 200, "Pages of one scanned document recognised at most; later pages are kept as images without text. 0 turns OCR off.", lambda v: v >= 0, ">= 0"),
+    Setting("extract.ocr_parallel_pages", 2, "Pages of one scanned document recognised at once, one Tesseract process each (1 on a single-core terminal).", _positive, "> 0"),
+    Setting("extract.ocr_min_confidence", 60.0, "Scanned pages read with a lower mean confidence (0-100) are listed as ocr_low_confidence in the status file.", lambda v: 0 <= v <= 100, "0-100"),
     Setting("extract.legacy_converter", "auto", "Converter for .doc/.wps: 'auto' (LibreOffice if installed), 'none', or a path to soffice.", None),
     # -- metadata
     Setting("metadata.kind_folders", {"规范性文件": "规范性文件", "政府公报": "政府公报", "法律法规": "法律法规"},

@@ -86,6 +86,8 @@ class Extracted:
     format: str  # "pdf", "docx", "txt", "html", "md", "ofd", "doc"
     encoding: str = ""  # for TXT: the detected encoding
     title_hint: str = ""  # e.g. HTML <title>, DOCX core title
+    # Scans only (index.extract._scan): per-page geometry, word boxes, confidence (``_ocr.ocr_info``).
+    ocr: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:

@@ -15,6 +15,7 @@ APT_PACKAGES=(
   systemd                                   # systemd-analyze verify / systemd-escape, which the provisioning tests call
   fonts-wqy-microhei                        # fallback CJK font (the app ships Noto Sans CJK SC)
   fonts-noto-cjk                            # the collection scripts/extract_font.py takes the shipped face from (its tests)
+  tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd  # OCR of scans (Tesseract 5, Simplified Chinese, page orientation)
   git
 )
 

@@ -36,7 +36,8 @@ def test_cli_does_not_load_kivy():
 LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"index", "index.errors", "index.messages", "index.models", "index.normalize", "index.atomic",
                "index.config", "index.bounds", "index.lock"}),
-    frozenset({"index.analysis", "index.docnumber", "index.vocab", "index.extract", "index.metadata"}),
+    frozenset({"index.analysis", "index.docnumber", "index.vocab", "index.extract", "index.metadata",
+               "index.ocr_cache", "index.scanview"}),
     frozenset({"index.catalogue", "index.whoosh_index", "index.search", "index.recovery"}),
     frozenset({"index.library"}),
     frozenset({"index.sync", "index.usage"}),

@@ -3,12 +3,16 @@
 ``extract_file(path, limits)`` returns ``index.models.Extracted`` (text per page)
 or raises ``ExtractionError(reason, detail)`` with a reason from ``[reject]`` in
 ``index/messages.toml``. Formats: PDF (pdfium), DOCX, TXT, HTML, Markdown, OFD,
-and .doc/.wps through LibreOffice when allowed. See ``_pool`` for the worker design.
+and .doc/.wps through LibreOffice when allowed; scans (JPEG, PNG, TIFF, PDF pages
+without a text layer) through Tesseract (``_scan``, ``_ocr``). See ``_pool`` for the
+worker design.
 """
 
 from __future__ import annotations
 
 from index.extract._dispatch import (
+    IMAGE_FORMATS,
+    OCR_SUFFIXES,
     SUFFIX_FORMATS,
     SUPPORTED_SUFFIXES,
     extract_in_process,
@@ -20,6 +24,8 @@ from index.extract._pool import ExtractorPool, default_pool, extract_file, shutd
 from index.extract._text import decode_text, detect_encoding
 
 __all__ = [
+    "IMAGE_FORMATS",
+    "OCR_SUFFIXES",
     "SUFFIX_FORMATS",
     "SUPPORTED_SUFFIXES",
     "ExtractLimits",

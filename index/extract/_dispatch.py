@@ -30,7 +30,16 @@ SUFFIX_FORMATS: dict[str, str] = {
     ".ofd": "ofd",
     ".doc": "doc",
     ".wps": "wps",
+    # scans, recognised by Tesseract (index.extract._scan)
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".png": "png",
+    ".jpg": "jpg",
+    ".jpeg": "jpg",
 }
+IMAGE_FORMATS: frozenset[str] = frozenset({"tiff", "png", "jpg"})
+# Files that may need OCR (the shared OCR results are looked up for these only).
+OCR_SUFFIXES: frozenset[str] = frozenset(s for s, f in SUFFIX_FORMATS.items() if f in IMAGE_FORMATS or f == "pdf")
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(SUFFIX_FORMATS)
 
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
@@ -130,7 +139,15 @@ def extract_bytes(data: bytes, fmt: str, suffix: str, limits: ExtractLimits) -> 
             raise ExtractionError("wrong_type", f".pdf file is {_what(data)}")
         from index.extract._pdf import extract_pdf
 
-        return extract_pdf(data, limits.max_pages)
+        return extract_pdf(data, limits.max_pages, limits)
+    if fmt in IMAGE_FORMATS:
+        from index.extract._image import image_kind
+        from index.extract._scan import extract_image
+
+        kind = image_kind(data)
+        if kind is None:
+            raise ExtractionError("wrong_type", f"{suffix} file is {_what(data)}, not an image")
+        return extract_image(data, kind, limits)
     if fmt in ("docx", "ofd"):
         if head.startswith(_OLE) and fmt == "docx":
             if "EncryptedPackage".encode("utf-16-le") in data[: 1 << 20]:

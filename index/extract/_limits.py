@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 MIB = 1024 * 1024
+OCR_LANGUAGES = "chi_sim"  # Tesseract's Simplified Chinese data (its Latin letters and digits too)
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class ExtractLimits:
     max_unzipped_mb: int = 500  # cap on the decompressed size of DOCX/OFD members
     max_pages: int = 3000  # documents with more pages are rejected
     legacy_converter: str = "auto"  # .doc/.wps: "auto" (soffice if installed), "none", or a path
+    ocr_timeout_s: float = 60.0  # wall clock for recognising one scanned page
+    ocr_max_pages: int = 200  # pages of one document recognised at most (0: no OCR)
+    ocr_parallel_pages: int = 2  # pages of one document recognised at once (a tesseract process each)
+    ocr_min_confidence: float = 60.0  # a page below this mean confidence is reported (ocr_low_confidence)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> ExtractLimits:
@@ -30,6 +35,10 @@ class ExtractLimits:
             max_unzipped_mb=int(config["extract.max_unzipped_mb"]),
             max_pages=int(config["extract.max_pages"]),
             legacy_converter=str(config["extract.legacy_converter"]),
+            ocr_timeout_s=float(config["extract.ocr_timeout_s"]),
+            ocr_max_pages=int(config["extract.ocr_max_pages"]),
+            ocr_parallel_pages=int(config["extract.ocr_parallel_pages"]),
+            ocr_min_confidence=float(config["extract.ocr_min_confidence"]),
         )
 
     @property

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 _PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 _STARTUP_TIMEOUT_S = 60.0
 _EXIT_GRACE_S = 5.0
+_PAGE_GRACE_S = 10.0  # beyond extract.ocr_timeout_s for an OCR page: its rendering and the answer
 _READ_CHUNK = 1 << 20
 _PIPE_SIZE = 1 << 20
 _MEMORY_MARKERS = ("MemoryError", "bad_alloc", "out of memory", "Out of memory", "Cannot allocate memory")
@@ -233,6 +234,9 @@ class _Worker:
             raise self._died(since) from None
         try:
             reply = self._read_line(deadline)
+            while "progress" in reply and reply.get("id") == rid:  # an OCR page starts: its own budget
+                deadline = max(deadline, time.monotonic() + limits.ocr_timeout_s + _PAGE_GRACE_S)
+                reply = self._read_line(deadline)
         except ExtractionError as exc:
             if exc.reason == "timeout":
                 self.kill()

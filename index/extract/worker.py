@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         os.nice(NICENESS)
     _limit_memory(args.memory_mb)
     _warm_up()
+    from index.extract import _progress
     _send(proto, {"ready": True, "pid": os.getpid()})
     for raw in sys.stdin.buffer:
         try:
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             _send(proto, {"id": None, "ok": False, "reason": "crashed", "detail": "bad request line"})
             continue
+        rid = request.get("id")
+        _progress.hook = lambda page, rid=rid: _send(proto, {"id": rid, "progress": page})
         reply = _handle(request)
         _send(proto, reply)
         if reply.get("reason") == "out_of_memory":

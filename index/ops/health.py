@@ -445,6 +445,32 @@ def check_printer(config: Config) -> Check:
     return _ok("printer", "ok", data, printer=printer)
 
 
+# -- OCR -------------------------------------------------------------------------------
+
+OCR_LANGUAGES_NEEDED = ("chi_sim", "osd")  # Simplified Chinese text; page orientation
+
+
+def check_ocr(config: Config) -> Check:
+    """Tesseract 5 with Simplified Chinese and orientation data (scans are recognised in sync)."""
+    from index.extract._ocr import tesseract_languages, tesseract_version
+
+    if int(config["extract.ocr_max_pages"]) == 0:
+        return _ok("ocr", "off", {})
+    version = tesseract_version()
+    if not version:
+        return _fail("ocr", "missing", {})
+    major = version.split()[-1].split(".")[0]
+    data: dict[str, Any] = {"version": version}
+    if not major.isdigit() or int(major) < 5:
+        return _fail("ocr", "old", data, version=version)
+    langs = tesseract_languages()
+    data["languages"] = langs
+    missing = [lang for lang in OCR_LANGUAGES_NEEDED if lang not in langs]
+    if missing:
+        return _fail("ocr", "no_language", data, missing=", ".join(missing))
+    return _ok("ocr", "ok", data, version=version, languages=", ".join(OCR_LANGUAGES_NEEDED))
+
+
 # -- all of them -------------------------------------------------------------------------
 
 
@@ -462,6 +488,7 @@ def run_checks(config_path: str | Path | None, *, now: float | None = None,
         check_clock(),
         check_sync(config, now),
         check_printer(config),
+        check_ocr(config),
     ]
 
 

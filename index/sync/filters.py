@@ -24,6 +24,7 @@ IGNORED_DIRS: frozenset[str] = frozenset({"@eaDir", ".stfolder", "__MACOSX", ".T
 
 DOCUMENT_SUFFIXES: frozenset[str] = frozenset({
     ".pdf", ".docx", ".txt", ".html", ".htm", ".md", ".ofd", ".doc", ".wps",
+    ".tif", ".tiff", ".png", ".jpg", ".jpeg",  # scans (OCR)
 })
 
 

@@ -139,11 +139,19 @@ class Ingestor:
         self.config = config
         self.limits = ExtractLimits.from_config(config)
         self.max_bytes = int(config["extract.max_file_mb"]) * 1024 * 1024
+        from index.ocr_cache import OcrCache
 
-    def _extract(self, path: Path) -> Extracted:
-        from index.extract import extract_file
+        # Scans: OCR results by checksum, in the library and shared under the status folder.
+        self.ocr = OcrCache(library.root, share / str(config["sync.status_dir"]) / "ocr")
 
-        extracted = extract_file(path, self.limits)
+    def _extract(self, path: Path, checksum: str = "") -> Extracted:
+        from index.extract import OCR_SUFFIXES, extract_file
+        from index.extract._limits import OCR_LANGUAGES
+
+        if checksum and self.limits.ocr_max_pages > 0 and path.suffix.lower() in OCR_SUFFIXES:
+            extracted = self.ocr.extract(checksum, lambda: extract_file(path, self.limits), OCR_LANGUAGES)
+        else:
+            extracted = extract_file(path, self.limits)
         return cap_text(extracted, int(self.config["extract.max_indexed_chars"]))
 
     def _describe(self, rel: str, extracted: Extracted) -> DocumentMeta:
@@ -205,7 +213,7 @@ class Ingestor:
             if reuse is not None:
                 return f, c, reuse
             try:
-                return f, c, self._extract(c.path)
+                return f, c, self._extract(c.path, c.checksum)
             except ExtractionError as exc:
                 return f, c, exc
 

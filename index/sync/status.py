@@ -10,7 +10,8 @@ The daemon writes the same record twice, each atomically (temporary file + renam
 Schema 1 (BRIEF.md): schema, terminal_id, location, version, written_at, last_sync_at,
 last_sync_ok, public_documents, pending_count, pending[{source_path,title}],
 rejected_count, rejected[{source_path,reason,reason_text,detail}], free_disk_mb,
-ingest_paused, share_ok, app_up; plus ``notes``: Chinese sentences saying why a pass
+ingest_paused, share_ok, app_up, ocr_low_confidence[{source_path,title,pages}] (scans
+read below extract.ocr_min_confidence: still indexed, worth a look); plus ``notes``: Chinese sentences saying why a pass
 held removals, why ingestion is paused, or that the index is being rebuilt.
 Logs and status name files and reasons, never anything a visitor typed.
 """
@@ -139,7 +140,24 @@ def build_status(
         "share_ok": bool(state.share_ok),
         "app_up": app_up,
         "notes": state.texts(),
+        "ocr_low_confidence": _low_confidence(library),
     }
+
+
+def _low_confidence(library: StatusSource) -> list[dict[str, Any]]:
+    """Scans read below extract.ocr_min_confidence: their paths and page numbers (for staff)."""
+    from index.ocr_cache import read_low_confidence
+
+    table = read_low_confidence(library.root)
+    catalogue = getattr(library, "catalogue", None)
+    if not table or catalogue is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for checksum, pages in sorted(table.items()):
+        for rec in catalogue.by_checksum(checksum):
+            out.append({"source_path": display_name(rec.source_path), "title": rec.meta.title, "pages": pages})
+    out.sort(key=lambda e: e["source_path"])
+    return out[:MAX_LISTED]
 
 
 def _reason_text(reason: str) -> str:
@@ -181,6 +199,11 @@ def summary_text(status: Mapping[str, Any]) -> str:
             lines.append(f"  · {p['source_path']}" + (f"（{p['title']}）" if p.get("title") else ""))
         if status["pending_count"] > SUMMARY_LISTED:
             lines.append("  " + t("sync.status_more", n=status["pending_count"] - SUMMARY_LISTED))
+    if status.get("ocr_low_confidence"):
+        lines.append(t("sync.status_ocr_low_head"))
+        for entry in status["ocr_low_confidence"][:SUMMARY_LISTED]:
+            pages = "、".join(str(p) for p in entry["pages"])
+            lines.append("  " + t("sync.status_ocr_low_item", path=entry["source_path"], pages=pages))
     if status["rejected"]:
         lines.append("")
         lines.append(t("sync.status_rejected_head"))

@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.scanview import IMAGE_SUFFIXES, image_page_count, page_info, term_boxes, upright_page
+
 log = logging.getLogger(__name__)
 
 
@@ -25,27 +27,41 @@ class PageImage:
 
 
 class PdfRenderer:
-    """Keeps the last opened PDF open; renders one page to fit a box."""
+    """Keeps the last opened PDF open; renders one page to fit a box.
+
+    Scans (image files, and PDF pages that were recognised) are drawn upright from the
+    library's OCR record (``index.ocr_cache``), with the search words marked from its word
+    boxes (``index.scanview``); typeset PDF pages as before, marks from pdfium's text.
+    """
 
     def __init__(self) -> None:
         self._path: Path | None = None
         self._pdf = None
+        self._ocr: dict | None = None
 
     def _open(self, path: Path):
         import pypdfium2 as pdfium
 
         if self._path != path:
             self.close()
-            self._pdf = pdfium.PdfDocument(str(path))
+            from index.ocr_cache import ocr_for_copy
+
+            self._ocr = ocr_for_copy(path)
             self._path = path
+            if path.suffix.lower() not in IMAGE_SUFFIXES:
+                self._pdf = pdfium.PdfDocument(str(path))
         return self._pdf
 
     def page_count(self, path: Path) -> int:
-        return len(self._open(path))
+        pdf = self._open(path)
+        return image_page_count(path) if pdf is None else len(pdf)
 
     def render(self, doc_id: str, path: Path, page: int, box: tuple[int, int], zoom: float,
                terms: list[str]) -> PageImage:
         pdf = self._open(path)
+        info = page_info(self._ocr, page)
+        if pdf is None or info is not None:
+            return self._render_scan(doc_id, path, page, box, zoom, terms, info)
         count = len(pdf)
         index = max(0, min(page - 1, count - 1))
         pg = pdf[index]
@@ -66,6 +82,26 @@ class PdfRenderer:
         finally:
             pg.close()
         return PageImage(doc_id, index + 1, count, width, height, rgb, marks)
+
+    def _render_scan(self, doc_id: str, path: Path, page: int, box: tuple[int, int], zoom: float,
+                     terms: list[str], info: dict | None) -> PageImage:
+        import numpy as np
+        from PIL import Image
+
+        count = self.page_count(path)
+        page = max(1, min(page, count))
+        info = page_info(self._ocr, page)
+        image = upright_page(path, page, info, self._pdf)
+        scale = min(box[0] / image.width, box[1] / image.height) * zoom
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        grey = np.asarray(image.resize(size, Image.Resampling.LANCZOS), dtype=np.uint8)
+        rgba = np.empty((size[1], size[0], 4), dtype=np.uint8)
+        rgba[:, :, :3] = grey[:, :, None]
+        rgba[:, :, 3] = 255
+        marks = []
+        if terms and info is not None:
+            marks = [(x * scale, y * scale, w * scale, h * scale) for x, y, w, h in term_boxes(info["words"], terms)]
+        return PageImage(doc_id, page, count, size[0], size[1], rgba.tobytes(), marks)
 
     @staticmethod
     def _marks(pg, terms: list[str], scale: float, page_height: float) -> list[tuple[float, float, float, float]]:
@@ -95,6 +131,7 @@ class PdfRenderer:
             self._pdf.close()
         self._pdf = None
         self._path = None
+        self._ocr = None
 
 
 def qr_rgb(data: str, box_px: int) -> tuple[int, bytes]:

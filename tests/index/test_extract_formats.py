@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import difflib
 import re
 import shutil
@@ -84,10 +85,10 @@ def test_pdf_matches_real_document_397(pool: ExtractorPool, shared_corpus: Path)
     assert "2014-2020年" in ours  # pdfium's soft hyphen is turned back into a hyphen
 
 
-def test_scan_without_text_layer_is_kept(pool: ExtractorPool, tmp_path: Path) -> None:
+def test_scan_without_text_layer_is_kept_when_ocr_is_off(pool: ExtractorPool, tmp_path: Path) -> None:
     pdf = make_scan_pdf(tmp_path / "scan.pdf", [TITLE_397, DOC_NUMBER_397], pages=2)
-    got = pool.extract(pdf, LIMITS)
-    assert got.has_text is False
+    got = pool.extract(pdf, dataclasses.replace(LIMITS, ocr_max_pages=0))  # OCR: tests/index/test_ocr.py
+    assert got.has_text is False and got.ocr is None
     assert got.page_count == 2 and got.pages == ["", ""]
 
 

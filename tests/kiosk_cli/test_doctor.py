@@ -17,7 +17,7 @@ from index.ops import health
 
 from .conftest import Terminal, build_library, run_kiosk
 
-CHECK_NAMES = ["config", "display", "font", "share", "library", "disk", "clock", "sync", "printer"]
+CHECK_NAMES = ["config", "display", "font", "share", "library", "disk", "clock", "sync", "printer", "ocr"]
 # The clock check reads the host's kernel/NTP state, which a test cannot set.
 NOT_UNDER_TEST = {"clock"}
 
@@ -264,3 +264,16 @@ def test_sync_judged_by_its_process_not_by_a_fresh_looking_status_file(tmp_path:
     with WriterLock(term.library):
         sync = health.check_sync(load_config(term.config))
         assert sync.ok and str(os.getpid()) in sync.message
+
+
+def test_ocr_check_names_the_packages_when_tesseract_is_missing(
+    terminal: Terminal, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(terminal.config)
+    if shutil.which("tesseract"):
+        present = health.check_ocr(config)
+        assert present.ok and "chi_sim" in present.message and "tesseract 5" in present.data["version"]
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no tesseract on PATH
+    missing = health.check_ocr(config)
+    assert not missing.ok and "tesseract-ocr-chi-sim" in missing.fix and "tesseract-ocr-osd" in missing.fix
+    assert health.check_ocr(config.with_overrides({"extract.ocr_max_pages": 0})).ok  # OCR off: nothing to check

@@ -102,7 +102,8 @@ def test_bad_files_are_rejected_with_reasons_and_the_rest_arrives(share, library
     (d / "旧格式.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
     (d / "表格.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     make_scan_pdf(d / "扫描件.pdf", ["关于加强个人所得税纳税信用建设的通知"])
-    config = library.config.with_overrides({"extract.legacy_converter": "none"})
+    # OCR off here (scans are recognised in tests/sync/test_ocr_sync.py)
+    config = library.config.with_overrides({"extract.legacy_converter": "none", "extract.ocr_max_pages": 0})
     s = reconcile_once(share, library, config)
     reasons = dict(s.rejected)
     assert reasons["规范性文件/截断.pdf"] == "corrupt"

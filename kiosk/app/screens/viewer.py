@@ -41,7 +41,7 @@ from kiosk.app.widgets import Dialog, page_texture
 
 log = logging.getLogger(__name__)
 
-IMAGE_FORMATS = ("pdf",)
+IMAGE_FORMATS = ("pdf", "tiff", "png", "jpg")  # page images (scans: kiosk.app.render, index.scanview)
 ZOOMS = (1.0, 1.5, 2.0, 3.0)
 TEXT_SIZES_DP = (18, 22, 26, 32, 38, 44)  # text mode font sizes for A−/A+
 TEXT_STEP_NORMAL, TEXT_STEP_LARGE = 1, 3  # where A−/A+ start (大字 off / on)
