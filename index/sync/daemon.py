@@ -187,10 +187,11 @@ class SyncDaemon:
             self.watcher.stop()  # joins the observer threads
         if self._rebuild is not None:
             self._rebuild.join()
-        try:
-            self.publish_status(force=True)
-        except OSError as exc:  # the share went away while stopping: the next start publishes again
-            log.warning("last status not written: %s", exc)
+        if self.lib is not None:  # not when the start failed (busy library, wrong share)
+            try:
+                self.publish_status(force=True)
+            except OSError as exc:  # the share went away while stopping: the next start publishes again
+                log.warning("last status not written: %s", exc)
         from index.extract import shutdown
 
         shutdown()
