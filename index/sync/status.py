@@ -138,8 +138,21 @@ def build_status(
         "ingest_paused": bool(state.ingest_paused),
         "share_ok": bool(state.share_ok),
         "app_up": app_up,
+        "admin_pin": _admin_pin(library.root, (now or time.time)()),
         "notes": state.texts(),
     }
+
+
+def _admin_pin(library_root: Path, now: float) -> dict[str, Any] | None:
+    """The app's record of wrong admin PINs (``index.adminpin``), when there were any."""
+    from index.adminpin import read_pin_state
+
+    record = read_pin_state(library_root)
+    if not record or not int(record.get("failures_in_row", 0) or 0):  # type: ignore[call-overload]
+        return None
+    until = float(record.get("locked_until", 0) or 0)  # type: ignore[arg-type]
+    return {"failures_in_row": int(record["failures_in_row"]),  # type: ignore[call-overload]
+            "locked_until": _iso(until) if until > now else None, "at": _iso(float(record.get("at", 0) or 0))}  # type: ignore[arg-type]
 
 
 def _reason_text(reason: str) -> str:
@@ -173,6 +186,11 @@ def summary_text(status: Mapping[str, Any]) -> str:
         lines.append(t("sync.status_disk", free_mb=status["free_disk_mb"]))
     if not status.get("share_ok", True):
         lines.append(t("sync.status_share_down"))
+    pin = status.get("admin_pin")
+    if pin and pin.get("locked_until"):
+        lines.append(t("sync.status_pin_locked", n=pin["failures_in_row"], until=_local_time(pin["locked_until"])))
+    elif pin:
+        lines.append(t("sync.status_pin_failures", n=pin["failures_in_row"], time=_local_time(pin["at"])))
     lines.extend(status.get("notes", []))
     if status["pending"]:
         lines.append("")
