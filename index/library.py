@@ -53,6 +53,18 @@ FILES_DIR = "files"
 INDEX_DIR = "index"
 
 
+def _facets_of(hits: list[Hit]) -> dict[str, dict[str, int]]:
+    """Counts per filter value over a short list of hits (the typo fallback's, at most a page)."""
+    out: dict[str, dict[str, int]] = {"kind": {}, "year": {}, "issuer": {}, "topic": {}, "validity": {}}
+    for hit in hits:
+        values = {"kind": hit.kind, "year": hit.date[:4] if hit.date[:4].isdigit() else "", "issuer": hit.issuer,
+                  "topic": hit.topic, "validity": hit.validity}
+        for name, value in values.items():
+            if value:
+                out[name][value] = out[name].get(value, 0) + 1
+    return {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in out.items()}
+
+
 class Library:
     """Open with ``Library.open(root)``; use as a context manager or call ``close()``."""
 
@@ -213,11 +225,16 @@ class Library:
             if total == 0 and pq.text:
                 hits, corrected = self._typo_fallback(pq, flt, limit)
                 total = len(hits)
+                if with_facets and hits:  # the filters offer what the corrected results hold
+                    facets = _facets_of(self._typo_fallback(pq, flt, 1000)[0])
                 if not hits and len(pq.words) > 1 and pq.doc_number is None:
                     # Nothing has every word: rank what has some of them (questions in plain words).
-                    results = s.search(S.loose_query(pq), filter=flt, limit=want)
+                    loose = S.loose_query(pq)
+                    results = s.search(loose, filter=flt, limit=want)
                     hits = [self._hit(dict(r.fields()), r.score, terms) for r in results][offset:want]
                     total = len(results)
+                    if with_facets:  # the filters offer what these results hold, not the empty AND match's
+                        total, facets = S.count_and_facets(s, loose, flt)
                 suggestions = self._suggest(pq, flt)
                 if corrected and corrected not in suggestions:
                     suggestions.insert(0, corrected)
