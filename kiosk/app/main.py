@@ -306,7 +306,7 @@ class KioskApp(App):
         sizes = LARGE_SIZES if self.large_text else NORMAL_SIZES
         for name, value in sizes.items():
             setattr(self, name, dp(value))
-        self.card_height = dp(260) if self.large_text else dp(190)
+        self.card_height = dp(290) if self.large_text else dp(210)  # room for a two-line title
 
     # -- activity, idle, attract -------------------------------------------------------------
     def activity(self) -> None:

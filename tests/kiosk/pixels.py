@@ -224,6 +224,59 @@ def _is_ancestor(a: Any, b: Any) -> bool:
     return False
 
 
+def box_problems(root: Any) -> list[Problem]:
+    """Widgets drawn outside the layout that placed them (a button grown past its grid row, a
+    row of tiles pushed over the next one). Scrolling content and free layouts are skipped."""
+    from kivy.uix.anchorlayout import AnchorLayout
+    from kivy.uix.floatlayout import FloatLayout
+    from kivy.uix.layout import Layout
+    from kivy.uix.scrollview import ScrollView
+
+    problems = []
+    for w in walk(root):
+        parent = w.parent
+        if parent is None or parent is w or not _shown(w) or not isinstance(parent, Layout):
+            continue
+        if isinstance(parent, (FloatLayout, AnchorLayout)) or isinstance(parent.parent, ScrollView):
+            continue
+        if any(isinstance(a, ScrollView) for a in _ancestors(w)):
+            continue
+        pb, wb = window_box(parent), window_box(w)
+        over = max(pb[0] - wb[0], pb[1] - wb[1], wb[2] - pb[2], wb[3] - pb[3])
+        if over > TOLERANCE + 1:
+            name = getattr(w, "text", "") or type(w).__name__
+            problems.append(Problem("escapes", name, f"{wb} outside its {type(parent).__name__} {pb} by {over}px"))
+    return problems
+
+
+def _ancestors(widget: Any) -> Iterator[Any]:
+    w = widget.parent
+    while w is not None and w.parent is not w:
+        yield w
+        w = w.parent
+
+
+def ellipsis_problems(root: Any) -> list[Problem]:
+    """Text cut in the middle or at its start (garbles titles, hides a hint's first words), and
+    different texts shortened to the same shown text."""
+    problems = []
+    seen: dict[str, str] = {}
+    for label in shown_labels(root):
+        if not is_shortened(label):
+            continue
+        if label.shorten_from != "right":
+            problems.append(Problem("ellipsis", label.text, f"shortened from the {label.shorten_from}"))
+        shown = shown_text(label)
+        if shown in seen and seen[shown] != label.text:
+            problems.append(Problem("ellipsis", label.text, f"shows the same {shown!r} as {seen[shown][:40]!r}"))
+        seen[shown] = label.text
+    return problems
+
+
+def screen_problems(root: Any) -> list[Problem]:
+    return label_problems(root) + box_problems(root) + ellipsis_problems(root)
+
+
 def shown_text(label: Any) -> str:
     """The text as drawn (after ``shorten``): the words of the label's laid-out lines."""
     lines = getattr(label._label, "_cached_lines", None) or []
