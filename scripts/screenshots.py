@@ -82,14 +82,15 @@ def child(args: argparse.Namespace) -> int:
     out = Path(args.out)
     failures: list[str] = []
 
-    def shoot(name: str) -> None:
+    def shoot(name: str, content=None) -> None:
+        """Take and check one screenshot; ``content``: a widget whose box must show drawn text."""
         path = out / f"{name}-{args.suffix}.png"
         Window.screenshot(name=str(path))
         # Window.screenshot appends a counter: move the file to its plain name.
         made = sorted(out.glob(f"{name}-{args.suffix}*.png"), key=lambda p: p.stat().st_mtime)[-1]
         if made != path:
             shutil.move(str(made), str(path))
-        problems = check_shot(path, Window)
+        problems = check_shot(path, Window, content)
         failures.extend(f"{path.name}: {p}" for p in problems)
         print("wrote", path, "OK" if not problems else f"FAILED ({len(problems)})")
 
@@ -110,8 +111,12 @@ def child(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def check_shot(path: Path, window) -> list[str]:
-    """The app tests' pixel and layout checks on one screenshot and the widgets on screen."""
+def check_shot(path: Path, window, content=None) -> list[str]:
+    """The app tests' pixel and layout checks on one screenshot and the widgets on screen.
+
+    ``content`` (a widget): the area that must hold drawn text (the document's page or text,
+    the result list): under 2 % dark pixels there is a failure.
+    """
     sys.path.insert(0, str(ROOT / "tests" / "kiosk"))
     import pixels
 
@@ -133,6 +138,12 @@ def check_shot(path: Path, window) -> list[str]:
         if pixels._area(box) > 400 and pixels.is_blank(image, box):
             problems.append(f"blank label: {label.text[:40]!r} has nothing drawn at {box}")
     problems.extend(str(p) for p in pixels.screen_problems(root))
+    problems.extend(str(p) for p in pixels.blank_area_problems(image, root))
+    if content is not None:
+        box = pixels.window_box(content)
+        share = pixels.dark_share(image, box)
+        if share < 0.02:
+            problems.append(f"blank content: {type(content).__name__} {box} has {share:.2%} dark pixels (< 2%)")
     return problems
 
 
@@ -171,10 +182,10 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     if search.candidates:
         search.choose_candidate(search.candidates[0])
     yield from until(lambda: searched() and not search.letters)
-    shoot("search-results")
+    shoot("search-results", search.ids.results)
     search.keyboard_visible = False
     yield 0.4
-    shoot("results")
+    shoot("results", search.ids.results)
     search.open_chooser("year")
     yield 0.4
     shoot("results-filter")
@@ -212,10 +223,10 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
             pdf_doc = gazette.doc_id
             app.show("viewer", doc_id=pdf_doc, page=3, terms=["养老"])
             yield from until(lambda: viewer.page_texture is not None)
-            shoot("viewer-page")
+            shoot("viewer-page", viewer.ids.page_scroll)
             viewer.toggle_text_mode()
             yield 0.6
-            shoot("viewer-text")
+            shoot("viewer-text", viewer.ids.text_scroll)
             viewer.toggle_text_mode()
             yield 0.3
             viewer.ask_print()
@@ -233,7 +244,7 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     app.toggle_large_text()
     app.open_search(query="养老", keyboard=False)
     yield from until(searched)
-    shoot("results-validity")
+    shoot("results-validity", search.ids.results)
     app.idle.last_activity -= app.idle.idle_timeout_s + 1
     yield from until(lambda: app._countdown is not None and app._countdown._anim_alpha >= 1)
     yield 0.5

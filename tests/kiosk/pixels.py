@@ -166,7 +166,8 @@ def label_problems(root: Any) -> list[Problem]:
       text is drawn outside it (over the neighbours);
     - ``cut``: the drawn text leaves the window or a clipping parent (ScrollView) while the
       label itself is wholly inside it (a scrolled-away row is not a problem);
-    - ``overlap``: the drawn text of two labels intersects.
+    - ``overlap``: the drawn text of two labels intersects;
+    - ``blank``: a label with text has no texture at all (nothing of it is drawn).
     """
     from kivy.core.window import Window
 
@@ -177,6 +178,9 @@ def label_problems(root: Any) -> list[Problem]:
     for label in labels:
         tw, th = label.texture_size
         name = label.text
+        if tw < 1 or th < 1:  # text that made no texture (too big for the GPU, or never laid out)
+            problems.append(Problem("blank", name, f"no texture for {len(name)} characters in box {label.width:.0f}x{label.height:.0f}"))
+            continue
         if tw > label.width + TOLERANCE or th > label.height + TOLERANCE:
             problems.append(Problem("overflow", name, f"texture {tw:.0f}x{th:.0f} in box {label.width:.0f}x{label.height:.0f}"))
         box = window_box(label)
@@ -270,6 +274,25 @@ def ellipsis_problems(root: Any) -> list[Problem]:
         if shown in seen and seen[shown] != label.text:
             problems.append(Problem("ellipsis", label.text, f"shows the same {shown!r} as {seen[shown][:40]!r}"))
         seen[shown] = label.text
+    return problems
+
+
+def blank_area_problems(image: Any, root: Any, *, min_share: float = 0.08) -> list[Problem]:
+    """Scrolling areas (document text, result lists) that hold text but are drawn blank: a label
+    can have a texture and a box and still draw nothing (a texture past the GPU's limit)."""
+    from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
+
+    img = load(image)
+    problems = []
+    for w in walk(root):
+        if not isinstance(w, ScrollView) or not _shown(w):
+            continue
+        box = _intersect(window_box(w), (0, 0, Window.width, Window.height))
+        if not box or _area(box) < min_share * Window.width * Window.height:
+            continue
+        if shown_labels(w) and is_blank(img, box):
+            problems.append(Problem("blank", type(w).__name__, f"{box} holds text but nothing is drawn"))
     return problems
 
 
