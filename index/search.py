@@ -167,7 +167,7 @@ def filter_query(filters: Filters | None) -> Q.Query | None:
         if value:
             terms.append(Q.Term(name, value))
     if filters.year == UNKNOWN_YEAR:  # documents without a date (browse by year: 日期不详)
-        terms.append(Q.Not(Q.Every("year")))
+        terms.append(Q.Or([Q.Term("year", ""), Q.Not(Q.Every("year"))]))  # indexed as "" (or absent)
     elif filters.year:
         terms.append(Q.Term("year", str(filters.year)))
     if filters.valid_only:

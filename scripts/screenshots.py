@@ -121,11 +121,11 @@ def check_shot(path: Path, window, content=None) -> list[str]:
     import pixels
 
     nav = 96
-    content = (0, nav, window.width, window.height)
+    below_nav = (0, nav, window.width, window.height)
     problems: list[str] = []
-    if pixels.is_blank(path, content):
+    if pixels.is_blank(path, below_nav):
         problems.append("blank: nothing is drawn below the navigation bar")
-    elif pixels.dark_share(path, content) < 0.0005:
+    elif pixels.dark_share(path, below_nav) < 0.0005:
         problems.append("no glyphs drawn below the navigation bar")
     image = pixels.load(path)
     from kivy.uix.modalview import ModalView

@@ -22,7 +22,6 @@ from kivy.uix.recycleview import RecycleView
 
 from kiosk.app import theme
 
-
 # A finger that moves more than this between press and release was dragging, not tapping.
 TAP_SLOP_DP = 20
 # Scrolling lists stop quickly after a flick: a visitor lifts the finger, the list settles
@@ -178,7 +177,7 @@ class ResultList(StopOnTouch, RecycleView):
                 if tries > 0 and index < len(self.data):
                     self.show_row(index, tries - 1)
                 return
-            x, y = opts[index]["pos"]
+            y = opts[index]["pos"][1]
             top = y + opts[index]["size"][1]
             scrollable = layout.height - self.height
             if scrollable > 0:

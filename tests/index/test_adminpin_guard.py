@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from index import adminpin
 from index.adminpin import LOCK_AFTER, LOCK_S, PinGuard, read_pin_state, write_pin_state
 from index.sync.status import _admin_pin, summary_text
@@ -29,7 +31,7 @@ def test_delay_grows_after_three_wrong_pins_then_locks_for_five_minutes():
         clock.t += guard.wait_s()
         assert guard.wait_s() == 0
     assert waits[0] == adminpin.FIRST_DELAY_S
-    assert all(b >= a for a, b in zip(waits, waits[1:], strict=False)) and waits[-1] > waits[0], waits
+    assert all(b >= a for a, b in itertools.pairwise(waits)) and waits[-1] > waits[0], waits
     assert max(waits) <= adminpin.MAX_DELAY_S
     guard.failed()  # the 10th
     assert guard.locked() and guard.wait_s() == LOCK_S

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from tests.index._usage_data import CHINA, DOC_IDS, FakeClock, Truth, is_vocabulary_word, simulate
 from PIL import Image
 
 from index.messages import t
@@ -25,6 +24,7 @@ from index.report import (
 )
 from index.stats import COUNTS_SUBDIR, UsageCounter, export_counts
 from kiosk.cli import main
+from tests.index._usage_data import CHINA, DOC_IDS, FakeClock, Truth, is_vocabulary_word, simulate
 
 STATUS = ".kiosk-status"
 

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.index._usage_data import CHINA, FREE_TEXT, FakeClock, is_vocabulary_word, simulate
 
 from index.errors import ConfigError
 from index.stats import (
@@ -24,6 +23,7 @@ from index.stats import (
     export_counts,
     read_counts,
 )
+from tests.index._usage_data import CHINA, FREE_TEXT, FakeClock, is_vocabulary_word, simulate
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -187,9 +187,10 @@ def label_problems(root: Any) -> list[Problem]:
         tbox = text_box(label)
         for clip in [screen, *_stencil_boxes(label)]:
             inside = _intersect(box, clip)
-            if _area(inside) == _area(box):  # the label is wholly shown: its text must be too
-                if _area(_intersect(tbox, clip)) < _area(tbox) - TOLERANCE * max(tbox[2] - tbox[0], tbox[3] - tbox[1]):
-                    problems.append(Problem("cut", name, f"text {tbox} outside {clip}"))
+            wholly_shown = _area(inside) == _area(box)  # then its text must be shown too
+            slack = TOLERANCE * max(tbox[2] - tbox[0], tbox[3] - tbox[1])
+            if wholly_shown and _area(_intersect(tbox, clip)) < _area(tbox) - slack:
+                problems.append(Problem("cut", name, f"text {tbox} outside {clip}"))
         visible = tbox
         for clip in [screen, *_stencil_boxes(label)]:
             visible = visible and _intersect(visible, clip)

@@ -95,14 +95,16 @@ def wait_still(rv: Any, timeout: float = 3.0) -> None:
     last = None
     stable = 0
     deadline = time.monotonic() + timeout
+    frames = 0
     while time.monotonic() < deadline:
         xdo.kivy_pump()
+        frames += 1
         span = max(1.0, rv.children[0].height - rv.height)
         stable = stable + 1 if last is not None and abs(rv.scroll_y - last) * span < 0.5 else 0
         last = rv.scroll_y
         if stable >= 5:
             return
-    raise AssertionError(f"the list still moves {timeout}s after the finger lifted: scroll_y {rv.scroll_y}, "
+    raise AssertionError(f"the list still moves {timeout}s after the finger lifted ({frames} frames): scroll_y {rv.scroll_y}, "
                          f"velocity {rv.effect_y.velocity}, overscroll {rv.effect_y.overscroll}")
 
 
