@@ -231,6 +231,11 @@ class Library:
         rec = self.catalogue.get(doc_id.split("#")[0])
         return rec if rec and rec.state == STATE_PUBLIC else None
 
+    def document_by_path(self, source_path: str) -> DocumentRecord | None:
+        """The public document at ``source_path`` on the share (``/``-separated, relative), if any."""
+        rec = self.catalogue.by_path(source_path.strip("/"))
+        return rec if rec and rec.state == STATE_PUBLIC else None
+
     def document_pages(self, doc_id: str) -> list[str]:
         rec = self.document(doc_id)
         return self.catalogue.get_text(rec.checksum) if rec else []

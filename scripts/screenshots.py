@@ -5,6 +5,11 @@
 Runs each size in its own Xvfb (xvfb-run) and process. Without --library it builds a
 library with the real sync from the demo share (assets/demo/share) or, when that is
 not there, from the small share the app tests use.
+
+Every image is checked as it is taken, with the app tests' checks (tests/kiosk/pixels.py):
+something is drawn (not blank, glyphs in the content area), no label is clipped, cut, drawn
+over another or garbled by an ellipsis, no widget escapes its layout. Any failure is listed
+and the run exits with status 1 (the images are still written, to be looked at).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ def parent(args: argparse.Namespace) -> int:
     from index.config import load_config
 
     config = load_config(args.config)
+    failed = False
     with tempfile.TemporaryDirectory(prefix="kiosk-shots-") as tmp:
         library = Path(args.library) if args.library else build_demo_library(Path(tmp), config)
         for w, h, name in SIZES:
@@ -50,10 +56,10 @@ def parent(args: argparse.Namespace) -> int:
             env = dict(os.environ, PYTHONPATH=str(ROOT))
             proc = subprocess.run(cmd, env=env, timeout=300)
             if proc.returncode != 0:
-                print(f"screenshots at {w}x{h} failed ({proc.returncode})", file=sys.stderr)
-                return 1
+                print(f"screenshots at {w}x{h} failed the checks or the run ({proc.returncode})", file=sys.stderr)
+                failed = True
     print(f"screenshots written to {out}")
-    return 0
+    return 1 if failed else 0
 
 
 def child(args: argparse.Namespace) -> int:
@@ -74,15 +80,19 @@ def child(args: argparse.Namespace) -> int:
 
     app = KioskApp(config=config, library_path=Path(args.library))
     out = Path(args.out)
+    failures: list[str] = []
 
-    def shoot(name: str) -> None:
+    def shoot(name: str, content=None) -> None:
+        """Take and check one screenshot; ``content``: a widget whose box must show drawn text."""
         path = out / f"{name}-{args.suffix}.png"
         Window.screenshot(name=str(path))
         # Window.screenshot appends a counter: move the file to its plain name.
         made = sorted(out.glob(f"{name}-{args.suffix}*.png"), key=lambda p: p.stat().st_mtime)[-1]
         if made != path:
             shutil.move(str(made), str(path))
-        print("wrote", path)
+        problems = check_shot(path, Window, content)
+        failures.extend(f"{path.name}: {p}" for p in problems)
+        print("wrote", path, "OK" if not problems else f"FAILED ({len(problems)})")
 
     steps = scenario(app, shoot)
 
@@ -96,7 +106,45 @@ def child(args: argparse.Namespace) -> int:
 
     Clock.schedule_once(tick, 1.0)
     app.run()
-    return 0
+    for line in failures:
+        print("check failed:", line, file=sys.stderr)
+    return 1 if failures else 0
+
+
+def check_shot(path: Path, window, content=None) -> list[str]:
+    """The app tests' pixel and layout checks on one screenshot and the widgets on screen.
+
+    ``content`` (a widget): the area that must hold drawn text (the document's page or text,
+    the result list): under 2 % dark pixels there is a failure.
+    """
+    sys.path.insert(0, str(ROOT / "tests" / "kiosk"))
+    import pixels
+
+    nav = 96
+    below_nav = (0, nav, window.width, window.height)
+    problems: list[str] = []
+    if pixels.is_blank(path, below_nav):
+        problems.append("blank: nothing is drawn below the navigation bar")
+    elif pixels.dark_share(path, below_nav) < 0.0005:
+        problems.append("no glyphs drawn below the navigation bar")
+    image = pixels.load(path)
+    from kivy.uix.modalview import ModalView
+
+    # A pop-up covers the screen with its overlay: then only the pop-up is to be read.
+    modals = [w for w in window.children if isinstance(w, ModalView)]
+    root = modals[0] if modals else window
+    for label in pixels.shown_labels(root):
+        box = pixels.ink_box(label)
+        if pixels._area(box) > 400 and pixels.is_blank(image, box):
+            problems.append(f"blank label: {label.text[:40]!r} has nothing drawn at {box}")
+    problems.extend(str(p) for p in pixels.screen_problems(root))
+    problems.extend(str(p) for p in pixels.blank_area_problems(image, root))
+    if content is not None:
+        box = pixels.window_box(content)
+        share = pixels.dark_share(image, box)
+        if share < 0.02:
+            problems.append(f"blank content: {type(content).__name__} {box} has {share:.2%} dark pixels (< 2%)")
+    return problems
 
 
 def until(cond: Callable[[], object], timeout: float = 15.0) -> Iterator[float]:
@@ -120,6 +168,7 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     shoot("home")
     app.open_search(keyboard=True)
     yield 0.3
+    shoot("search-empty")
     # Letters that the library's own vocabulary turns into words (xxgk -> 信息公开 when it has them).
     found: list[str] = []
     app.lib.submit(lambda lib: next((s for s in ("xxgk", "zfxxgk", "ylfw", "zf", "gl") if lib.candidates(s)), "zf"),
@@ -133,10 +182,10 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     if search.candidates:
         search.choose_candidate(search.candidates[0])
     yield from until(lambda: searched() and not search.letters)
-    shoot("search-results")
+    shoot("search-results", search.ids.results)
     search.keyboard_visible = False
     yield 0.4
-    shoot("results")
+    shoot("results", search.ids.results)
     search.open_chooser("year")
     yield 0.4
     shoot("results-filter")
@@ -154,6 +203,11 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     app.open_browse("topic")
     yield from until(lambda: app.sm.get_screen("browse").options)
     shoot("browse-topic")
+    for facet in ("issuer", "year"):
+        app.go_home()
+        app.open_browse(facet)
+        yield from until(lambda f=facet: app.sm.get_screen("browse").options and app.sm.get_screen("browse").facet == f)
+        shoot(f"browse-{facet}")
     app.go_home()
     app.open_gazette()
     yield from until(lambda: gazette.options)
@@ -169,11 +223,11 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
             pdf_doc = gazette.doc_id
             app.show("viewer", doc_id=pdf_doc, page=3, terms=["养老"])
             yield from until(lambda: viewer.page_texture is not None)
-            shoot("viewer-page")
+            shoot("viewer-page", viewer.ids.page_scroll)
             viewer.toggle_text_mode()
             yield from until(lambda: viewer.text_data and not viewer._pending_scroll)
             yield 1.0  # the frame that scrolled to page 3 (frames are slow on software GL)
-            shoot("viewer-text")
+            shoot("viewer-text", viewer.ids.text_view)
             viewer.toggle_text_mode()
             yield 0.3
             viewer.ask_print()
@@ -191,7 +245,7 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     app.toggle_large_text()
     app.open_search(query="养老", keyboard=False)
     yield from until(searched)
-    shoot("results-validity")
+    shoot("results-validity", search.ids.results)
     app.idle.last_activity -= app.idle.idle_timeout_s + 1
     yield from until(lambda: app._countdown is not None and app._countdown._anim_alpha >= 1)
     yield 0.5

@@ -18,6 +18,8 @@ ESCAPES = ("library_text(", "escape_markup(", "snippet_markup(", "mark_terms(")
 NOT_SHOWN = {
     ("qr.py", "needs_index and not meta.index_number"): "a test, not text",
     ("qr.py", "pattern.format("): "a URL, quoted",
+    ("qr.py", "return record.meta.title, public_url("): "escaped where shown: library_text in _found, escape_markup in no_url_message",
+    ("viewer.py", "same = [h for h in hits if h.doc_id != current_id"): "a comparison to find the replacement, not shown",
     ("search.py", 'meta = "  ·  ".join('): "escaped where it goes on the card (meta_text: escape_markup(meta))",
     ("search.py", 'replaced = app.t("replaced_by"'): "escaped where it goes on the card (replaced_text)",
     ("viewer.py", "self.replaced_by = meta.replaced_by"): "a search query; escaped in viewer.kv where shown",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 
 ALGORITHM = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 200_000
@@ -56,3 +57,67 @@ def verify_pin(pin: str, stored: str) -> bool:
         return False
     digest = hashlib.pbkdf2_hmac("sha256", pin.encode("utf-8"), salt, iterations)
     return hmac.compare_digest(digest, expected)
+
+
+# -- wrong PINs: a growing delay, then a lockout ---------------------------------------------------
+
+FREE_TRIES = 3  # wrong PINs before any delay
+FIRST_DELAY_S = 5.0  # after the 3rd wrong PIN; doubled for each further one
+MAX_DELAY_S = 120.0
+LOCK_AFTER = 10  # wrong PINs in a row that lock the pad
+LOCK_S = 300.0  # how long the pad stays locked
+
+
+class PinGuard:
+    """Counts wrong PINs in a row: after ``FREE_TRIES`` each next try waits longer
+    (5 s, 10 s, 20 s … up to 2 minutes); after ``LOCK_AFTER`` the pad is locked for 5 minutes.
+    A right PIN clears the count. After a lockout, one more wrong PIN locks again.
+
+    ``now`` is injected (tests advance a fake clock); ``on_change(state)`` is called with the
+    record to keep (``state()``) after every wrong or right PIN.
+    """
+
+    def __init__(self, now: Callable[[], float], *, wall: Callable[[], float] | None = None,
+                 on_change: Callable[[dict[str, object]], None] | None = None) -> None:
+        import time
+
+        self.now = now
+        self.wall = wall or time.time
+        self.on_change = on_change
+        self.failures = 0
+        self.next_try_at = 0.0
+        self.locked_until = 0.0
+        self.locked_until_wall = 0.0
+
+    def wait_s(self) -> float:
+        """Seconds before the next PIN is accepted (0: now)."""
+        return max(0.0, max(self.next_try_at, self.locked_until) - self.now())
+
+    def locked(self) -> bool:
+        return self.locked_until > self.now()
+
+    def failed(self) -> None:
+        self.failures += 1
+        now = self.now()
+        if self.failures >= LOCK_AFTER:
+            self.locked_until = now + LOCK_S
+            self.locked_until_wall = self.wall() + LOCK_S
+            self.failures = LOCK_AFTER - 1  # the next wrong PIN after the lockout locks again
+        elif self.failures >= FREE_TRIES:
+            self.next_try_at = now + min(MAX_DELAY_S, FIRST_DELAY_S * 2 ** (self.failures - FREE_TRIES))
+        self._changed()
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.next_try_at = self.locked_until = self.locked_until_wall = 0.0
+        self._changed()
+
+    def state(self) -> dict[str, object]:
+        """What staff see in the status file: wrong PINs in a row, locked until (Unix time, or 0)."""
+        locked = self.locked_until_wall if self.locked() else 0.0
+        return {"failures_in_row": self.failures if not locked else LOCK_AFTER, "locked_until": locked,
+                "at": self.wall()}
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.state())

@@ -19,6 +19,7 @@ from index.models import Filters, Hit, SearchResult
 from index.normalize import has_cjk, normalize
 from index.search import _facets as F
 from index.search import _query as S
+from index.search._facets import facets_of
 from index.search._ranking import RERANK_DEPTH, rank_key, similarity
 from index.search._snippets import hit_from_fields, make_snippet
 from index.vocab import Vocabulary, word_pinyin
@@ -175,11 +176,16 @@ class SearchEngine:
         if total == 0 and pq.text:
             hits, corrected = self._typo_fallback(pq, flt, limit)
             total = len(hits)
+            if with_facets and hits:  # the filters offer what the corrected results hold
+                facets = facets_of(self._typo_fallback(pq, flt, 1000)[0])
             if not hits and len(pq.words) > 1 and pq.doc_number is None and pq.order_number is None:
                 # Nothing has every word: rank what has some of them (questions in plain words).
-                loose = self._ranked(S.loose_query(pq), flt, want)
+                loose_q = S.loose_query(pq)
+                loose = self._ranked(loose_q, flt, want)
                 hits = [self._hit(dict(r.fields()), r.score, terms) for r in loose][offset:want]
                 total = len(loose)
+                if with_facets:  # the filters offer what these results hold, not the empty AND match's
+                    total, facets = self.facet_counts(loose_q, flt)
             suggestions = self._suggest(pq, flt)
             if corrected and corrected not in suggestions:
                 suggestions.insert(0, corrected)
@@ -206,7 +212,8 @@ class SearchEngine:
                 suggestions = self._suggest(pq, flt)
                 if corrected not in suggestions:
                     suggestions.insert(0, corrected)
-                return SearchResult(query=query, total=len(typo_hits), hits=typo_hits, facets={},
+                return SearchResult(query=query, total=len(typo_hits), hits=typo_hits,
+                                    facets=facets_of(typo_hits) if with_facets else {},
                                     suggestions=suggestions[:6], corrected_query=corrected)
 
         def key(item: tuple[dict[str, Any], float, bool]) -> tuple[Any, ...]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from whoosh import query as Q
 
+from index.models import Hit
 from index.search._query import restrict
 from index.whoosh_index import FACET_FIELDS, DamagedColumn
 
@@ -52,3 +53,15 @@ def count_and_facets(searcher: Any, arrays: FacetArrays | None, q: Q.Query, flt:
     if not with_facets or arrays is None:
         return len(docnums), {}
     return len(docnums), arrays.count(docnums)
+
+
+def facets_of(hits: list[Hit]) -> dict[str, dict[str, int]]:
+    """Counts per filter value over a short list of hits (a fallback's, when the query itself matched nothing)."""
+    out: dict[str, dict[str, int]] = {"kind": {}, "year": {}, "issuer": {}, "topic": {}, "validity": {}}
+    for hit in hits:
+        values = {"kind": hit.kind, "year": hit.date[:4] if hit.date[:4].isdigit() else "", "issuer": hit.issuer,
+                  "topic": hit.topic, "validity": hit.validity}
+        for name, value in values.items():
+            if value:
+                out[name][value] = out[name].get(value, 0) + 1
+    return {k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0]))) for k, v in out.items()}

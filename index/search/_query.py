@@ -191,6 +191,9 @@ def build_query(pq: ParsedQuery) -> Q.Query | None:
     return Q.AndMaybe(main, exact)
 
 
+UNKNOWN_YEAR = 0  # Filters(year=0): the documents whose date is not known
+
+
 def filter_query(filters: Filters | None) -> Q.Query | None:
     if filters is None:
         return None
@@ -199,7 +202,9 @@ def filter_query(filters: Filters | None) -> Q.Query | None:
         value = getattr(filters, name)
         if value:
             terms.append(Q.Term(name, value))
-    if filters.year:
+    if filters.year == UNKNOWN_YEAR:  # documents without a date (browse by year: 日期不详)
+        terms.append(Q.Or([Q.Term("year", ""), Q.Not(Q.Every("year"))]))  # indexed as "" (or absent)
+    elif filters.year:
         terms.append(Q.Term("year", str(filters.year)))
     if filters.valid_only:
         terms.append(Q.Term("validity", "有效"))

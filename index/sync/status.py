@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 SCHEMA = 1
 LOCAL_STATUS_NAME = "sync-status.json"
+# The app's record of wrong admin PINs (index.ops.adminpin.PinGuard.state()), in the library
+# folder; the sync copies it into the status file, where staff see it.
+PIN_STATE_NAME = "admin-pin.json"
 MAX_LISTED = 200  # entries of the pending / rejected lists written out (counts are exact)
 SUMMARY_LISTED = 20  # entries of each list in the Chinese summary
 
@@ -139,6 +142,7 @@ def build_status(
         "ingest_paused": bool(state.ingest_paused),
         "share_ok": bool(state.share_ok),
         "app_up": app_up,
+        "admin_pin": _admin_pin(library.root, (now or time.time)()),
         "notes": state.texts(),
         "ocr_low_confidence": _low_confidence(library),
     }
@@ -158,6 +162,16 @@ def _low_confidence(library: StatusSource) -> list[dict[str, Any]]:
             out.append({"source_path": display_name(rec.source_path), "title": rec.meta.title, "pages": pages})
     out.sort(key=lambda e: e["source_path"])
     return out[:MAX_LISTED]
+
+
+def _admin_pin(library_root: Path, now: float) -> dict[str, Any] | None:
+    """The app's record of wrong admin PINs (``index.ops.adminpin``), when there were any."""
+    record = read_pin_state(library_root)
+    if not record or not int(record.get("failures_in_row", 0) or 0):  # type: ignore[call-overload]
+        return None
+    until = float(record.get("locked_until", 0) or 0)  # type: ignore[arg-type]
+    return {"failures_in_row": int(record["failures_in_row"]),  # type: ignore[call-overload]
+            "locked_until": _iso(until) if until > now else None, "at": _iso(float(record.get("at", 0) or 0))}  # type: ignore[arg-type]
 
 
 def _reason_text(reason: str) -> str:
@@ -191,6 +205,11 @@ def summary_text(status: Mapping[str, Any]) -> str:
         lines.append(t("sync.status_disk", free_mb=status["free_disk_mb"]))
     if not status.get("share_ok", True):
         lines.append(t("sync.status_share_down"))
+    pin = status.get("admin_pin")
+    if pin and pin.get("locked_until"):
+        lines.append(t("sync.status_pin_locked", n=pin["failures_in_row"], until=_local_time(pin["locked_until"])))
+    elif pin:
+        lines.append(t("sync.status_pin_failures", n=pin["failures_in_row"], time=_local_time(pin["at"])))
     lines.extend(status.get("notes", []))
     if status["pending"]:
         lines.append("")
@@ -288,3 +307,16 @@ class StatusPublisher:
             log.info("usage counts not exported to the share: %s", exc)
             return False
         return True
+
+
+def write_pin_state(library_root: Path, state: Mapping[str, object]) -> None:
+    """Keep the admin-PIN guard's record in the library folder for the status file."""
+    atomic_write(Path(library_root) / PIN_STATE_NAME, json.dumps(dict(state)))
+
+
+def read_pin_state(library_root: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((Path(library_root) / PIN_STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -56,11 +56,13 @@ def display_size() -> tuple[int, int] | None:
 
 
 def window_size(config: Mapping[str, Any]) -> tuple[int, int]:
-    """Width and height: the configured ones, else the display's own, else by orientation."""
+    """Width and height: the configured ones, else the display's own, else by ``app.orientation``."""
     width, height = int(config["app.width"]), int(config["app.height"])
     if width and height:
         return width, height
-    size = display_size() if config["app.fullscreen"] else None
+    # The display's own size, full screen or not: a window of the other orientation's default
+    # size would be cropped (a portrait screen with ``fullscreen = false`` showed 1920x1080).
+    size = display_size()
     if size:
         return size
     return PORTRAIT if config["app.orientation"] == "portrait" else LANDSCAPE

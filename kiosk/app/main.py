@@ -22,6 +22,8 @@ from kivy.properties import BooleanProperty, ListProperty, NumericProperty, Stri
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from index import messages
+from index.ops.adminpin import PinGuard
+from index.sync.status import write_pin_state
 from kiosk.app import idle
 from kiosk.app.fonts import find_font, register_default_font
 from kiosk.app.render import PdfRenderer
@@ -68,6 +70,9 @@ class KioskApp(App):
             now=now,
         )
         self.corner = idle.CornerGesture(taps=int(config["app.admin_corner_taps"]), now=now)
+        # Wrong admin PINs outlive a visitor's session; the record goes to the library folder,
+        # where the sync puts it into the status file on the share.
+        self.pin_guard = PinGuard(now, on_change=self._pin_state_changed)
         self.lib = Worker("library", self._deliver, teardown=self._close_library)
         self.render = Worker("render", self._deliver, setup=PdfRenderer, teardown=lambda r: r.close())
         self._countdown: CountdownView | None = None
@@ -155,6 +160,17 @@ class KioskApp(App):
                 self.usage = None
             else:
                 self.usage.flush()
+
+    def _pin_state_changed(self, state: dict[str, Any]) -> None:
+        root = self.library_path
+
+        def write(_library: Any) -> None:
+            try:
+                write_pin_state(root, state)
+            except OSError as exc:
+                log.error("cannot record wrong admin PINs in %s: %s", root, exc)
+
+        self.lib.submit(write)
 
     def count(self, event: str, **kwargs: Any) -> None:
         """Record an anonymous usage event (in the library thread)."""
@@ -291,7 +307,7 @@ class KioskApp(App):
         sizes = LARGE_SIZES if self.large_text else NORMAL_SIZES
         for name, value in sizes.items():
             setattr(self, name, dp(value))
-        self.card_height = dp(260) if self.large_text else dp(190)
+        self.card_height = dp(290) if self.large_text else dp(210)  # room for a two-line title
 
     # -- activity, idle, attract -------------------------------------------------------------
     def activity(self) -> None:

@@ -177,7 +177,7 @@ class ResultList(StopOnTouch, RecycleView):
                 if tries > 0 and index < len(self.data):
                     self.show_row(index, tries - 1)
                 return
-            _x, y = opts[index]["pos"]
+            y = opts[index]["pos"][1]
             top = y + opts[index]["size"][1]
             scrollable = layout.height - self.height
             if scrollable > 0:

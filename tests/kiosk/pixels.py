@@ -166,7 +166,8 @@ def label_problems(root: Any) -> list[Problem]:
       text is drawn outside it (over the neighbours);
     - ``cut``: the drawn text leaves the window or a clipping parent (ScrollView) while the
       label itself is wholly inside it (a scrolled-away row is not a problem);
-    - ``overlap``: the drawn text of two labels intersects.
+    - ``overlap``: the drawn text of two labels intersects;
+    - ``blank``: a label with text has no texture at all (nothing of it is drawn).
     """
     from kivy.core.window import Window
 
@@ -177,15 +178,19 @@ def label_problems(root: Any) -> list[Problem]:
     for label in labels:
         tw, th = label.texture_size
         name = label.text
+        if tw < 1 or th < 1:  # text that made no texture (too big for the GPU, or never laid out)
+            problems.append(Problem("blank", name, f"no texture for {len(name)} characters in box {label.width:.0f}x{label.height:.0f}"))
+            continue
         if tw > label.width + TOLERANCE or th > label.height + TOLERANCE:
             problems.append(Problem("overflow", name, f"texture {tw:.0f}x{th:.0f} in box {label.width:.0f}x{label.height:.0f}"))
         box = window_box(label)
         tbox = text_box(label)
         for clip in [screen, *_stencil_boxes(label)]:
             inside = _intersect(box, clip)
-            if _area(inside) == _area(box):  # the label is wholly shown: its text must be too
-                if _area(_intersect(tbox, clip)) < _area(tbox) - TOLERANCE * max(tbox[2] - tbox[0], tbox[3] - tbox[1]):
-                    problems.append(Problem("cut", name, f"text {tbox} outside {clip}"))
+            wholly_shown = _area(inside) == _area(box)  # then its text must be shown too
+            slack = TOLERANCE * max(tbox[2] - tbox[0], tbox[3] - tbox[1])
+            if wholly_shown and _area(_intersect(tbox, clip)) < _area(tbox) - slack:
+                problems.append(Problem("cut", name, f"text {tbox} outside {clip}"))
         visible = tbox
         for clip in [screen, *_stencil_boxes(label)]:
             visible = visible and _intersect(visible, clip)
@@ -222,6 +227,78 @@ def _is_ancestor(a: Any, b: Any) -> bool:
             return True
         w = w.parent
     return False
+
+
+def box_problems(root: Any) -> list[Problem]:
+    """Widgets drawn outside the layout that placed them (a button grown past its grid row, a
+    row of tiles pushed over the next one). Scrolling content and free layouts are skipped."""
+    from kivy.uix.anchorlayout import AnchorLayout
+    from kivy.uix.floatlayout import FloatLayout
+    from kivy.uix.layout import Layout
+    from kivy.uix.scrollview import ScrollView
+
+    problems = []
+    for w in walk(root):
+        parent = w.parent
+        if parent is None or parent is w or not _shown(w) or not isinstance(parent, Layout):
+            continue
+        if isinstance(parent, (FloatLayout, AnchorLayout)) or isinstance(parent.parent, ScrollView):
+            continue
+        if any(isinstance(a, ScrollView) for a in _ancestors(w)):
+            continue
+        pb, wb = window_box(parent), window_box(w)
+        over = max(pb[0] - wb[0], pb[1] - wb[1], wb[2] - pb[2], wb[3] - pb[3])
+        if over > TOLERANCE + 1:
+            name = getattr(w, "text", "") or type(w).__name__
+            problems.append(Problem("escapes", name, f"{wb} outside its {type(parent).__name__} {pb} by {over}px"))
+    return problems
+
+
+def _ancestors(widget: Any) -> Iterator[Any]:
+    w = widget.parent
+    while w is not None and w.parent is not w:
+        yield w
+        w = w.parent
+
+
+def ellipsis_problems(root: Any) -> list[Problem]:
+    """Text cut in the middle or at its start (garbles titles, hides a hint's first words), and
+    different texts shortened to the same shown text."""
+    problems = []
+    seen: dict[str, str] = {}
+    for label in shown_labels(root):
+        if not is_shortened(label):
+            continue
+        if label.shorten_from != "right":
+            problems.append(Problem("ellipsis", label.text, f"shortened from the {label.shorten_from}"))
+        shown = shown_text(label)
+        if shown in seen and seen[shown] != label.text:
+            problems.append(Problem("ellipsis", label.text, f"shows the same {shown!r} as {seen[shown][:40]!r}"))
+        seen[shown] = label.text
+    return problems
+
+
+def blank_area_problems(image: Any, root: Any, *, min_share: float = 0.08) -> list[Problem]:
+    """Scrolling areas (document text, result lists) that hold text but are drawn blank: a label
+    can have a texture and a box and still draw nothing (a texture past the GPU's limit)."""
+    from kivy.core.window import Window
+    from kivy.uix.scrollview import ScrollView
+
+    img = load(image)
+    problems = []
+    for w in walk(root):
+        if not isinstance(w, ScrollView) or not _shown(w):
+            continue
+        box = _intersect(window_box(w), (0, 0, Window.width, Window.height))
+        if not box or _area(box) < min_share * Window.width * Window.height:
+            continue
+        if shown_labels(w) and is_blank(img, box):
+            problems.append(Problem("blank", type(w).__name__, f"{box} holds text but nothing is drawn"))
+    return problems
+
+
+def screen_problems(root: Any) -> list[Problem]:
+    return label_problems(root) + box_problems(root) + ellipsis_problems(root)
 
 
 def shown_text(label: Any) -> str:

@@ -87,3 +87,34 @@ def test_slow_corner_taps_do_not_count(app, fake_clock):
         corner_taps(1)
         fake_clock.advance(1.0)
     assert app.sm.current == "home"
+
+
+def test_wrong_pins_slow_down_then_lock_the_pad(app, pin_config, fake_clock):
+    from index.ops.adminpin import FREE_TRIES, LOCK_AFTER, LOCK_S
+    from index.sync.status import read_pin_state
+
+    app.show("admin_pin", push=False)
+    screen = app.sm.get_screen("admin_pin")
+    try:
+        for n in range(1, LOCK_AFTER + 1):
+            enter_pin(app, "1111")
+            assert app.sm.current == "admin_pin"
+            shown = texts(screen)
+            if n < FREE_TRIES:
+                assert app.t("admin_pin_wrong") in shown
+            elif n < LOCK_AFTER:
+                assert any("请等待" in t for t in shown), shown
+                enter_pin(app, pin_config)  # even the right PIN is not taken during the delay
+                assert app.sm.current == "admin_pin"
+                fake_clock.advance(app.pin_guard.wait_s())
+        assert any("已锁定" in t for t in shown), shown
+        wait_for(lambda: (read_pin_state(app.library_path) or {}).get("locked_until"), what="the record for staff")
+        fake_clock.advance(LOCK_S - 10)
+        enter_pin(app, pin_config)
+        assert app.sm.current == "admin_pin", "locked for five minutes"
+        fake_clock.advance(10)
+        enter_pin(app, pin_config)
+        assert app.sm.current == "admin"
+        wait_for(lambda: (read_pin_state(app.library_path) or {}).get("failures_in_row") == 0, what="record cleared")
+    finally:
+        app.pin_guard.succeeded()

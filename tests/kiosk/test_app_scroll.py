@@ -95,14 +95,16 @@ def wait_still(rv: Any, timeout: float = 3.0) -> None:
     last = None
     stable = 0
     deadline = time.monotonic() + timeout
+    frames = 0
     while time.monotonic() < deadline:
         xdo.kivy_pump()
+        frames += 1
         span = max(1.0, rv.children[0].height - rv.height)
         stable = stable + 1 if last is not None and abs(rv.scroll_y - last) * span < 0.5 else 0
         last = rv.scroll_y
         if stable >= 5:
             return
-    raise AssertionError(f"the list still moves {timeout}s after the finger lifted: scroll_y {rv.scroll_y}, "
+    raise AssertionError(f"the list still moves {timeout}s after the finger lifted ({frames} frames): scroll_y {rv.scroll_y}, "
                          f"velocity {rv.effect_y.velocity}, overscroll {rv.effect_y.overscroll}")
 
 
@@ -238,3 +240,21 @@ def test_related_list_scrolls(lists_app, tmp_path):
     if rv.children[0].height <= rv.height:
         pytest.skip("the related list fits its box at this size: nothing to scroll")
     check_drag_reveals_rows(app, rv, "viewer", tmp_path, "related")
+
+
+def test_documents_without_a_date_are_reachable_by_year(lists_app):
+    from conftest import find_button, tap
+
+    app = lists_app
+    app.open_browse("year")
+    browse = app.sm.get_screen("browse")
+    wait_for(lambda: browse.options and browse.facet == "year", what="years")
+    last = browse.options[-1]
+    assert last["text"].startswith(app.t("year_unknown")) and last["value"] == "0"
+    browse.choose(last["value"])
+    search = app.sm.get_screen("search")
+    wait_for(lambda: settled(search) and search.filters.get("year") == "0", what="undated documents")
+    assert search.total == 1 and not search.cards[0]["meta_text"].rstrip().endswith("日")
+    step(3)
+    assert find_button(search, search.filter_label("year", search.filters))
+    del tap

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from kivy.properties import StringProperty
@@ -48,14 +49,32 @@ class AdminPinScreen(KScreen):
 
     def check(self) -> None:
         stored = str(self.app.kconfig["app.admin_pin_hash"])
+        guard = self.app.pin_guard
+        if not stored:
+            self.pin = ""
+            self.message = self.app.t("admin_pin_unset")
+            return
+        if guard.wait_s() > 0:  # too soon after wrong PINs: this one is not even checked
+            self.pin = ""
+            self.message = self.refusal()
+            return
         ok = verify_pin(self.pin, stored)
         self.pin = ""
         if ok:
+            guard.succeeded()
             log.info("admin screen opened")
             self.app.show("admin", push=False)
         else:
-            log.warning("wrong admin PIN entered")
-            self.message = self.app.t("admin_pin_unset") if not stored else self.app.t("admin_pin_wrong")
+            guard.failed()
+            log.warning("wrong admin PIN entered (%d in a row%s)", guard.failures,
+                        ", pad locked" if guard.locked() else "")
+            self.message = self.refusal() if guard.wait_s() > 0 else self.app.t("admin_pin_wrong")
+
+    def refusal(self) -> str:
+        guard = self.app.pin_guard
+        if guard.locked():
+            return self.app.t("admin_pin_locked", minutes=math.ceil(guard.wait_s() / 60))
+        return self.app.t("admin_pin_wait", seconds=math.ceil(guard.wait_s()))
 
     def masked(self, pin: str) -> str:
         return "●" * len(pin)

@@ -383,7 +383,10 @@ class SearchScreen(KScreen):
     # -- filters ----------------------------------------------------------------------------
     def filter_label(self, facet: str, filters: dict[str, Any]) -> str:
         value = filters.get(facet)
-        shown = self.app.t("year_label", year=value) if facet == "year" and value else (value or self.app.t("filter_all"))
+        if facet == "year" and str(value) == "0":
+            shown = self.app.t("year_unknown")
+        else:
+            shown = self.app.t("year_label", year=value) if facet == "year" and value else (value or self.app.t("filter_all"))
         return f"{self.app.t('filter_' + facet)}：{shown}"
 
     def open_chooser(self, facet: str) -> None:
