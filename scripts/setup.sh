@@ -13,6 +13,7 @@ APT_PACKAGES=(
   cups-client                               # 'lp' for printing
   cage                                      # the kiosk compositor (its unit is verified in tests)
   fonts-wqy-microhei                        # fallback CJK font (the app ships Noto Sans CJK SC)
+  libzinnia0 tegaki-zinnia-simplified-chinese  # handwriting: the Zinnia recogniser and its zh_CN model (index/handwriting)
   git
 )
 
