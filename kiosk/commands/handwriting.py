@@ -47,7 +47,7 @@ def answer(line: str, lexicon: Lexicon, limit: int) -> dict[str, Any]:
 
 
 def _lines(path: str) -> TextIO:
-    return sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115 (closed by run)
+    return sys.stdin if path == "-" else open(path, encoding="utf-8")  # closed by run()
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
