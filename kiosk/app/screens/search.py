@@ -17,6 +17,7 @@ from kivy.utils import escape_markup
 
 from index.models import Filters, Hit, SearchResult
 from kiosk.app import theme
+from kiosk.app.handpad import HandwritingPanel  # noqa: F401 (used in search.kv)
 from kiosk.app.markup import snippet_markup
 from kiosk.app.screens.base import KScreen
 from kiosk.app.widgets import ChooserView, KeyButton
@@ -75,8 +76,10 @@ class SearchScreen(KScreen):
     has_more = BooleanProperty(False)
     searching = BooleanProperty(False)
     terms = ListProperty()
+    input_mode = StringProperty("pinyin")  # or "hand": the handwriting pad instead of the letters
     session_properties = ("committed", "letters", "candidates", "cards", "total", "corrected", "suggestions",
-                          "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms")
+                          "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms",
+                          "input_mode")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -120,6 +123,8 @@ class SearchScreen(KScreen):
             self._chooser.dismiss(animation=False)
             self._chooser = None
         super().reset()
+        if "hand_panel" in self.ids:
+            self.ids.hand_panel.reset()
         if "results" in self.ids:
             self.ids.results.scroll_y = 1
 
@@ -239,6 +244,25 @@ class SearchScreen(KScreen):
         if not committed and not letters:
             return f"[color=#4a4f57]{escape_markup(self.app.t('search_hint'))}[/color]"
         return escape_markup(committed) + (f"[u]{escape_markup(letters)}[/u]" if letters else "") + "[color=#1f4e8c]|[/color]"
+
+    # -- handwriting (kiosk/app/handpad.py) -------------------------------------------------
+    def set_input_mode(self, mode: str) -> None:
+        self.app.mark_session()
+        self.input_mode = mode
+        if mode == "hand":
+            self.committed, self.letters, self.candidates = self.committed + self.letters, "", []
+            self.ids.hand_panel.activate()
+        else:
+            self.ids.hand_panel.reset()
+
+    def hand_commit(self, text: str) -> None:
+        """Written characters go into the box and the same debounced search as letters."""
+        self.committed, self.letters = self.committed + self.letters + text, ""
+        self._typed()
+
+    def hand_backspace(self) -> None:
+        self.committed = self.committed[:-1]
+        self._typed()
 
     # -- candidates -------------------------------------------------------------------------
     def _ask_candidates(self) -> None:
