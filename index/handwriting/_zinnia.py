@@ -152,15 +152,17 @@ class Recognizer:
         with self._lock:
             return int(self._lib.zinnia_recognizer_size(self._rec)) if self._rec is not None else 0
 
-    def classify(self, char: Character, nbest: int = 10) -> list[tuple[str, float]]:
+    def classify(self, char: Character, nbest: int = 10, *, centre: bool = True) -> list[tuple[str, float]]:
         """(character, score) best first; empty for a character with no strokes.
 
         The ink is first centred in a square box a little larger than itself (``centred``):
         Zinnia's features are relative to the box, and visitors write small and off-centre.
+        ``centre=False`` gives Zinnia the box as written (the benchmark's baseline).
         """
         if not char.strokes:
             return []
-        char = centred(char)
+        if centre:
+            char = centred(char)
         lib = self._lib
         with self._lock:
             if self._rec is None:
