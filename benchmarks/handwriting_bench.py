@@ -15,6 +15,10 @@ hand of ``tests/fixtures/strokes.py`` (one seed per character), it prints one JS
   stroke as the pad does it (classify 100-best + rerank + words), over every stroke prefix;
 - ``rss_mb``: resident memory before and after the model is loaded, and peak.
 
+``--app`` (needs a display, e.g. ``xvfb-run -s "-screen 0 1920x1080x24"``) instead runs the
+real app in this process on the library, writes characters on the pad with Kivy touches and
+prints ``stroke_to_drawn_ms``: a finger lifted -> the new candidates on the next drawn frame.
+
 Without ``--library`` it builds the demo library (assets/demo/share) in a temporary folder.
 Needs ../shared/corpus/handwriting. Not a test: it never fails on a slow machine.
 """
@@ -130,14 +134,87 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return out
 
 
+def app_latency(args: argparse.Namespace) -> dict[str, object]:
+    sys.path.insert(0, str(REPO))
+    import os
+
+    os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="hw-bench-kivy-"))
+    from kiosk.app.env import configure_kivy, prepare_environment
+
+    prepare_environment(quiet=True)
+    from index.config import load_config
+
+    config = load_config(None, {"app.width": 1920, "app.height": 1080, "app.fullscreen": False,
+                                "app.handwriting_pause_s": 600.0})
+    configure_kivy(config)
+    from kivy.base import EventLoop, runTouchApp
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.app.main import KioskApp
+    from tests.fixtures import strokes as S
+
+    def until(cond, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+        end = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > end:
+                raise SystemExit("the app did not answer in time")
+            EventLoop.idle()
+
+    with tempfile.TemporaryDirectory(prefix="hw-bench-") as tmp:
+        root = _library(args.library, Path(tmp))
+        Window.size = (1920, 1080)
+        app = KioskApp(config=config, library_path=root)
+        app._run_prepare()
+        runTouchApp(embedded=True)
+        until(lambda: app.library_ready)
+        app.open_search()
+        search = app.sm.get_screen("search")
+        search.set_input_mode("hand")
+        panel = search.ids.hand_panel
+        until(lambda: panel._lexicon is not None)
+        for _ in range(5):
+            EventLoop.idle()
+        pad = panel.ids.pad
+        frames: list[float] = []
+        for _ in range(20):  # an idle frame of this window here, for scale
+            t0 = time.perf_counter()
+            EventLoop.idle()
+            frames.append((time.perf_counter() - t0) * 1000)
+        samples: list[float] = []
+        for ch in "公开政府信息通知办法养":
+            side = min(pad.width, pad.height) * 0.8
+            k = side / S.BOX
+            ox, oy = pad.x + (pad.width - side) / 2, pad.top - (pad.height - side) / 2
+            for stroke in S.medians(ch):
+                pts = [pad.to_window(ox + x * k, oy - y * k) for x, y in stroke]
+                touch = UnitTestTouch(*pts[0])
+                touch.touch_down()
+                for x, y in pts[1:]:
+                    touch.touch_move(x, y)
+                t0 = time.perf_counter()
+                touch.touch_up()
+                n = len(pad.strokes)
+                until(lambda n=n: panel._answered == n)
+                EventLoop.idle()  # the frame that draws the new chips
+                samples.append((time.perf_counter() - t0) * 1000)
+            panel.rewrite()
+            EventLoop.idle()
+        app.stop()
+    return {"strokes": len(samples), "stroke_to_drawn_ms": {"median": round(statistics.median(samples), 1),
+                                                          "p95": _pct(samples, 95)},
+            "idle_frame_ms": {"median": round(statistics.median(frames), 1), "p95": _pct(frames, 95)}}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--library", help="a library folder (default: build the demo library in a temporary folder)")
     p.add_argument("--chars", type=int, default=300, help="most frequent title characters to write (default 300)")
     p.add_argument("--words", type=int, default=100, help="vocabulary words to write (default 100)")
     p.add_argument("--strength", type=float, default=1.0, help="how unsteady the hand is (0 = clean medians)")
+    p.add_argument("--app", action="store_true", help="time stroke -> candidates drawn in the real app (needs a display)")
     args = p.parse_args(argv)
-    print(json.dumps(run(args), ensure_ascii=False, indent=2))
+    print(json.dumps(app_latency(args) if args.app else run(args), ensure_ascii=False, indent=2))
     return 0
 
 

@@ -165,7 +165,8 @@ class HandwritingPanel(BoxLayout):
     def reset(self) -> None:
         self._commit_trigger.cancel()
         self._pending_commit = False
-        self.worker().invalidate("read")
+        if HandwritingPanel._worker is not None:  # never start the recogniser just to reset
+            HandwritingPanel._worker.invalidate("read")
         self.ids.pad.clear()
         self.chars, self.words = [], []
         self._asked = self._answered = 0
@@ -231,7 +232,8 @@ class HandwritingPanel(BoxLayout):
         """A tapped candidate (a character or a whole word) or the pause's best one."""
         self._commit_trigger.cancel()
         self._pending_commit = False
-        self.worker().invalidate("read")
+        if HandwritingPanel._worker is not None:
+            HandwritingPanel._worker.invalidate("read")
         tail = self._context_tail(text)
         self.ids.pad.clear()
         self._asked = self._answered = 0
@@ -285,10 +287,17 @@ class HandwritingPanel(BoxLayout):
         self._fill(self.ids.word_bar, self.words, "body")
 
     def _fill(self, bar: Any, items: list[str], role: str) -> None:
+        """Show ``items`` as chips, reusing the chips already there (building a Kivy widget per
+        candidate after every stroke costs more than the recognition)."""
         from kiosk.app.widgets import Chip
 
-        bar.clear_widgets()
-        for text in items:
-            chip = Chip(text=text, min_height=dp(76), role=role)
-            chip.bind(on_release=lambda btn, t=text: self.choose(t))
-            bar.add_widget(chip)
+        chips = list(reversed(bar.children))  # in the order they were added
+        for chip in chips[len(items):]:
+            bar.remove_widget(chip)
+        for i, text in enumerate(items):
+            if i < len(chips):
+                chips[i].text = text
+            else:
+                chip = Chip(text=text, min_height=dp(76), role=role)
+                chip.bind(on_release=lambda btn: self.choose(btn.text))
+                bar.add_widget(chip)
