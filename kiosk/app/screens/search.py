@@ -140,6 +140,10 @@ class SearchScreen(KScreen):
         ids = self.ids
         # Strong references: panels are moved between containers when the orientation changes.
         self._panels = {name: ids[name].__self__ for name in ("input_panel", "keyboard_panel", "results_panel", "left_col")}
+        # Letters or the handwriting pad: only the one in use is in the tree (a hidden, disabled
+        # widget would still swallow the touches that land on it).
+        self._inputs = {"pinyin": ids.keyboard.__self__, "hand": ids.hand_panel.__self__}
+        self.on_input_mode()
         self.app.bind(portrait=lambda *a: self.arrange())
         self.arrange()
 
@@ -254,6 +258,18 @@ class SearchScreen(KScreen):
             self.ids.hand_panel.activate()
         else:
             self.ids.hand_panel.reset()
+
+    def on_input_mode(self, *args: Any) -> None:
+        inputs = getattr(self, "_inputs", None)
+        if not inputs:
+            return
+        panel = self.ids.keyboard_panel
+        for mode, widget in inputs.items():
+            if mode != self.input_mode and widget.parent is not None:
+                widget.parent.remove_widget(widget)
+        active = inputs.get(self.input_mode, inputs["pinyin"])
+        if active.parent is None:
+            panel.add_widget(active)
 
     def hand_commit(self, text: str) -> None:
         """Written characters go into the box and the same debounced search as letters."""
