@@ -118,6 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("app.guide_file", "信息公开指南.pdf", "The bureau's 政府信息公开指南 on the share (path relative to the share): the 信息公开指南 tile and the no-result screen open it."),
     Setting("app.refresh_interval_s", 1.0, "How often the app looks for documents the sync added or withdrew, seconds.", _positive, "> 0"),
     Setting("app.search_debounce_s", 0.12, "Pause after a key before the app searches (typing bursts are coalesced), seconds.", _non_negative, ">= 0"),
+    Setting("app.handwriting_pause_s", 0.8, "Pause after the last stroke on the handwriting pad before its best character is taken, seconds.", _positive, "> 0"),
     Setting("app.admin_corner_taps", 5, "Taps in the top-right corner, within 3 seconds, that open the admin PIN pad.", _positive, "> 0"),
     # -- statistics and fleet
     Setting("stats.flush_interval_s", 60.0, "Anonymous usage counts are written to disk at least this often, seconds.", _positive, "> 0"),

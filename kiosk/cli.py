@@ -20,7 +20,7 @@ from index.config import load_config
 from index.errors import ConfigError, KioskError
 
 COMMANDS = (
-    "search", "candidates", "sync", "index", "status", "app", "doctor", "fleet", "metrics", "report", "hash_pin",
+    "search", "candidates", "handwriting", "sync", "index", "status", "app", "doctor", "fleet", "metrics", "report", "hash_pin",
 )
 
 

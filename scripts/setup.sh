@@ -16,6 +16,7 @@ APT_PACKAGES=(
   fonts-wqy-microhei                        # fallback CJK font (the app ships Noto Sans CJK SC)
   fonts-noto-cjk                            # the collection scripts/extract_font.py takes the shipped face from (its tests)
   tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-osd  # OCR of scans (Tesseract 5, Simplified Chinese, page orientation)
+  libzinnia0 tegaki-zinnia-simplified-chinese  # handwriting: the Zinnia recogniser and its zh_CN model (index/handwriting)
   git
 )
 

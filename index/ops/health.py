@@ -208,6 +208,29 @@ def check_font(config: Config) -> Check:
     return _ok("font", "ok", data, path=str(path), family=family)
 
 
+# -- handwriting ---------------------------------------------------------------------------
+
+
+def check_handwriting(model: Path | None = None, library: str | None = None) -> Check:
+    """Zinnia (libzinnia0) loads and its Simplified Chinese model opens and knows characters."""
+    from index.handwriting import DEFAULT_LIBRARY, DEFAULT_MODEL, HandwritingUnavailable, Recognizer
+
+    model = model or DEFAULT_MODEL
+    data: dict[str, Any] = {"model": str(model), "library": library or DEFAULT_LIBRARY}
+    try:
+        with Recognizer(model, library or DEFAULT_LIBRARY) as rec:
+            size = rec.size
+    except HandwritingUnavailable as exc:
+        data["error"] = exc.detail
+        if exc.package == "libzinnia0":
+            return _fail("handwriting", "library_missing", data, detail=exc.detail)
+        return _fail("handwriting", "model_missing", data, model=str(model))
+    data["size"] = size
+    if size <= 0:
+        return _fail("handwriting", "model_missing", data, model=str(model))
+    return _ok("handwriting", "ok", data, model=str(model), size=size)
+
+
 # -- share -----------------------------------------------------------------------------
 
 
@@ -482,6 +505,7 @@ def run_checks(config_path: str | Path | None, *, now: float | None = None,
         config_check,
         check_display(env),
         check_font(config),
+        check_handwriting(),
         check_share(config),
         check_library(config),
         check_disk(config),

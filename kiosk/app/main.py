@@ -97,6 +97,7 @@ class KioskApp(App):
         self._apply_sizes()
         self.portrait = Window.height > Window.width
         Builder.load_file(str(HERE / "widgets.kv"))
+        Builder.load_file(str(HERE / "handpad.kv"))
         import importlib
 
         self.sm = ScreenManager(transition=NoTransition())
@@ -372,10 +373,14 @@ class KioskApp(App):
         from kivy.uix.label import Label
 
         buttons, labels = [], []
+        areas: dict[str, list[int]] = {}
 
         def visit(widget: Any) -> None:
             if getattr(widget, "opacity", 1) == 0:
                 return
+            if getattr(widget, "probe_area", ""):  # a drawing surface (the handwriting pad): its rectangle
+                x0, y0 = widget.to_window(widget.x, widget.top)
+                areas[widget.probe_area] = [round(x0), round(Window.height - y0), round(widget.width), round(widget.height)]
             if isinstance(widget, Label) and widget.text:
                 x, y = widget.to_window(*widget.center)
                 entry = {"text": widget.text, "x": round(x), "y": round(Window.height - y)}
@@ -387,7 +392,7 @@ class KioskApp(App):
         if self._countdown is not None:
             visit(self._countdown)
         return {"screen": self.sm.current, "ready": self.library_ready, "idle": self.idle.state,
-                "countdown": self._countdown is not None, "buttons": buttons, "labels": labels,
+                "countdown": self._countdown is not None, "buttons": buttons, "labels": labels, "areas": areas,
                 "window": [Window.width, Window.height]}
 
     def _write_probe(self, dt: float) -> None:

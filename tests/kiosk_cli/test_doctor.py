@@ -17,7 +17,7 @@ from index.ops import health
 
 from .conftest import Terminal, build_library, run_kiosk
 
-CHECK_NAMES = ["config", "display", "font", "share", "library", "disk", "clock", "sync", "printer", "ocr"]
+CHECK_NAMES = ["config", "display", "font", "handwriting", "share", "library", "disk", "clock", "sync", "printer", "ocr"]
 # The clock check reads the host's kernel/NTP state, which a test cannot set.
 NOT_UNDER_TEST = {"clock"}
 
@@ -277,3 +277,17 @@ def test_ocr_check_names_the_packages_when_tesseract_is_missing(
     missing = health.check_ocr(config)
     assert not missing.ok and "tesseract-ocr-chi-sim" in missing.fix and "tesseract-ocr-osd" in missing.fix
     assert health.check_ocr(config.with_overrides({"extract.ocr_max_pages": 0})).ok  # OCR off: nothing to check
+
+
+@pytest.mark.skipif(not Path("/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model").is_file(),
+                    reason="needs libzinnia0 and tegaki-zinnia-simplified-chinese (scripts/setup.sh)")
+def test_handwriting_library_and_model(tmp_path: Path) -> None:
+    good = health.check_handwriting()
+    assert good.ok and good.data["size"] > 5000, good.message
+    missing_model = health.check_handwriting(model=tmp_path / "none.model")
+    assert not missing_model.ok and "tegaki-zinnia-simplified-chinese" in missing_model.fix
+    broken = tmp_path / "broken.model"
+    broken.write_bytes(b"\0" * 64)
+    assert "tegaki-zinnia-simplified-chinese" in health.check_handwriting(model=broken).fix
+    no_lib = health.check_handwriting(library="libzinnia-absent.so.7")
+    assert not no_lib.ok and no_lib.fix == "apt install libzinnia0" and "libzinnia-absent" in no_lib.message

@@ -18,6 +18,7 @@ from kivy.utils import escape_markup
 from index.bounds import QueryBounds
 from index.models import Filters, Hit, SearchResult
 from kiosk.app import theme
+from kiosk.app.handpad import HandwritingPanel  # noqa: F401 (used in search.kv)
 from kiosk.app.markup import snippet_markup
 from kiosk.app.screens.base import KScreen
 from kiosk.app.widgets import ChooserView, KeyButton
@@ -77,9 +78,10 @@ class SearchScreen(KScreen):
     searching = BooleanProperty(False)
     terms = ListProperty()
     limit_note = StringProperty("")  # 最多输入 N 个字, while the field is full
+    input_mode = StringProperty("pinyin")  # or "hand": the handwriting pad instead of the letters
     session_properties = ("committed", "letters", "candidates", "cards", "total", "corrected", "suggestions",
                           "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms",
-                          "limit_note")
+                          "limit_note", "input_mode")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -128,6 +130,8 @@ class SearchScreen(KScreen):
             self._chooser.dismiss(animation=False)
             self._chooser = None
         super().reset()
+        if "hand_panel" in self.ids:
+            self.ids.hand_panel.reset()
         if "results" in self.ids:
             self.ids.results.scroll_y = 1
 
@@ -143,6 +147,10 @@ class SearchScreen(KScreen):
         ids = self.ids
         # Strong references: panels are moved between containers when the orientation changes.
         self._panels = {name: ids[name].__self__ for name in ("input_panel", "keyboard_panel", "results_panel", "left_col")}
+        # Letters or the handwriting pad: only the one in use is in the tree (a hidden, disabled
+        # widget would still swallow the touches that land on it).
+        self._inputs = {"pinyin": ids.keyboard.__self__, "hand": ids.hand_panel.__self__}
+        self.on_input_mode()
         self.app.bind(portrait=lambda *a: self.arrange())
         self.arrange()
 
@@ -275,6 +283,37 @@ class SearchScreen(KScreen):
         if not committed and not letters:
             return f"[color=#4a4f57]{escape_markup(self.app.t('search_hint'))}[/color]"
         return escape_markup(committed) + (f"[u]{escape_markup(letters)}[/u]" if letters else "") + "[color=#1f4e8c]|[/color]"
+
+    # -- handwriting (kiosk/app/handpad.py) -------------------------------------------------
+    def set_input_mode(self, mode: str) -> None:
+        self.app.mark_session()
+        self.input_mode = mode
+        if mode == "hand":
+            self.committed, self.letters, self.candidates = self.committed + self.letters, "", []
+            self.ids.hand_panel.activate()
+        else:
+            self.ids.hand_panel.reset()
+
+    def on_input_mode(self, *args: Any) -> None:
+        inputs = getattr(self, "_inputs", None)
+        if not inputs:
+            return
+        panel = self.ids.keyboard_panel
+        for mode, widget in inputs.items():
+            if mode != self.input_mode and widget.parent is not None:
+                widget.parent.remove_widget(widget)
+        active = inputs.get(self.input_mode, inputs["pinyin"])
+        if active.parent is None:
+            panel.add_widget(active)
+
+    def hand_commit(self, text: str) -> None:
+        """Written characters go into the box and the same debounced search as letters."""
+        self.committed, self.letters = self.committed + self.letters + text, ""
+        self._typed()
+
+    def hand_backspace(self) -> None:
+        self.committed = self.committed[:-1]
+        self._typed()
 
     # -- candidates -------------------------------------------------------------------------
     def _ask_candidates(self) -> None:

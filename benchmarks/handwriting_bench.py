@@ -1,0 +1,222 @@
+"""Handwriting benchmark: accuracy with and without the library, time per classify, memory.
+
+    python -m benchmarks.handwriting_bench [--library LIB] [--chars 300] [--words 100] [--strength 1.0]
+
+On the most frequent characters of the library's titles, written by the seeded unsteady
+hand of ``tests/fixtures/strokes.py`` (one seed per character), it prints one JSON object:
+
+- ``raw``: Zinnia alone, the box as written (what a binding without this module gives);
+- ``centred``: Zinnia on the ink centred in its box (``Recognizer.classify``);
+- ``reranked``: centred, then reranked by the library (``Lexicon.rerank``);
+  each with top-1 / top-10;
+- ``words_top10``: vocabulary words written character by character whose word is among the
+  first 10 ``words`` of ``Lexicon.read_sequence``;
+- ``classify_ms`` and ``stroke_update_ms`` (median, p95): one classify; one update after a
+  stroke as the pad does it (classify 100-best + rerank + words), over every stroke prefix;
+- ``rss_mb``: resident memory before and after the model is loaded, and peak.
+
+``--app`` (needs a display, e.g. ``xvfb-run -s "-screen 0 1920x1080x24"``) instead runs the
+real app in this process on the library, writes characters on the pad with Kivy touches and
+prints ``stroke_to_drawn_ms``: a finger lifted -> the new candidates on the next drawn frame.
+
+Without ``--library`` it builds the demo library (assets/demo/share) in a temporary folder.
+Needs ../shared/corpus/handwriting. Not a test: it never fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))], 2)
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def _library(path: str | None, tmp: Path) -> Path:
+    if path:
+        return Path(path)
+    sys.path.insert(0, str(REPO / "tests" / "kiosk"))
+    from sharefiles import build_library  # type: ignore[import-not-found]
+
+    from index.config import load_config
+
+    root = tmp / "library"
+    build_library(REPO / "assets" / "demo" / "share", root, load_config(None))
+    return root
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    sys.path.insert(0, str(REPO))
+    from index.handwriting import Character, Lexicon, Recognizer
+    from index.library import Library
+    from index.models import STATE_PUBLIC
+    from tests.fixtures import strokes as S
+
+    out: dict[str, object] = {"strength": args.strength}
+    with tempfile.TemporaryDirectory(prefix="hw-bench-") as tmp:
+        root = _library(args.library, Path(tmp))
+        with Library.open(root) as lib:
+            lexicon = Lexicon.from_library(lib)
+            titles = [r.meta.title for r in lib.catalogue.iter_documents(STATE_PUBLIC)]
+            vocab = sorted(((w, df) for w, df, _f, _i in lib.catalogue.vocab_rows()), key=lambda x: (-x[1], x[0]))
+    freq = Counter(ch for t in titles for ch in t if "\u4e00" <= ch <= "\u9fff")
+    chars = [c for c, _ in freq.most_common() if S.known(c)][: args.chars]
+    out["library"] = str(root) if args.library else "demo (assets/demo/share)"
+    out["characters"] = len(chars)
+
+    rss0 = _rss_mb()
+    t0 = time.perf_counter()
+    rec = Recognizer()
+    out["model_load_s"] = round(time.perf_counter() - t0, 2)
+    out["rss_mb"] = {"before_model": rss0, "after_model": _rss_mb()}
+
+    def written(ch: str, seed: int) -> Character:
+        w, h, strokes = S.perturb(S.medians(ch), seed, strength=args.strength)
+        return Character.from_json(S.as_json(w, h, strokes))
+
+    hits = {k: [0, 0] for k in ("raw", "centred", "reranked")}
+    classify_ms: list[float] = []
+    for i, ch in enumerate(chars):
+        c = written(ch, 1000 + i)
+        raw = [x for x, _ in rec.classify(c, 10, centre=False)]
+        t = time.perf_counter()
+        scored = rec.classify(c, 100)
+        classify_ms.append((time.perf_counter() - t) * 1000)
+        centred = [x for x, _ in scored]
+        ranked = [x for x, _ in lexicon.rerank(scored)]
+        for name, got in (("raw", raw), ("centred", centred), ("reranked", ranked)):
+            hits[name][0] += got[:1] == [ch]
+            hits[name][1] += ch in got[:10]
+    n = max(1, len(chars))
+    for name, (t1, t10) in hits.items():
+        out[name] = {"top1": round(t1 / n, 3), "top10": round(t10 / n, 3)}
+    out["classify_ms"] = {"median": round(statistics.median(classify_ms), 2), "p95": _pct(classify_ms, 95)}
+
+    # One update per stroke, as the pad does: every stroke prefix of a few characters.
+    update_ms: list[float] = []
+    for i, ch in enumerate(chars[:40]):
+        full = written(ch, 2000 + i)
+        for k in range(1, len(full.strokes) + 1):
+            part = Character(full.width, full.height, full.strokes[:k])
+            t = time.perf_counter()
+            lexicon.read(rec, part)
+            update_ms.append((time.perf_counter() - t) * 1000)
+    out["stroke_update_ms"] = {"median": round(statistics.median(update_ms), 2), "p95": _pct(update_ms, 95),
+                               "updates": len(update_ms)}
+
+    words = [w for w, _ in vocab if 2 <= len(w) <= 4 and all(S.known(c) for c in w)][: args.words]
+    found = 0
+    for k, word in enumerate(words):
+        seq = [written(ch, 3000 + 10 * k + j) for j, ch in enumerate(word)]
+        found += word in lexicon.read_sequence(rec, seq).words[:10]
+    out["words"] = len(words)
+    out["words_top10"] = round(found / max(1, len(words)), 3)
+    out["rss_mb"]["peak"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # type: ignore[index]
+    rec.close()
+    return out
+
+
+def app_latency(args: argparse.Namespace) -> dict[str, object]:
+    sys.path.insert(0, str(REPO))
+    import os
+
+    os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="hw-bench-kivy-"))
+    from kiosk.app.env import configure_kivy, prepare_environment
+
+    prepare_environment(quiet=True)
+    from index.config import load_config
+
+    config = load_config(None, {"app.width": 1920, "app.height": 1080, "app.fullscreen": False,
+                                "app.handwriting_pause_s": 600.0})
+    configure_kivy(config)
+    from kivy.base import EventLoop, runTouchApp
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.app.main import KioskApp
+    from tests.fixtures import strokes as S
+
+    def until(cond, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+        end = time.monotonic() + timeout
+        while not cond():
+            if time.monotonic() > end:
+                raise SystemExit("the app did not answer in time")
+            EventLoop.idle()
+
+    with tempfile.TemporaryDirectory(prefix="hw-bench-") as tmp:
+        root = _library(args.library, Path(tmp))
+        Window.size = (1920, 1080)
+        app = KioskApp(config=config, library_path=root)
+        app._run_prepare()
+        runTouchApp(embedded=True)
+        until(lambda: app.library_ready)
+        app.open_search()
+        search = app.sm.get_screen("search")
+        search.set_input_mode("hand")
+        panel = search.ids.hand_panel
+        until(lambda: panel._lexicon is not None)
+        for _ in range(5):
+            EventLoop.idle()
+        pad = panel.ids.pad
+        frames: list[float] = []
+        for _ in range(20):  # an idle frame of this window here, for scale
+            t0 = time.perf_counter()
+            EventLoop.idle()
+            frames.append((time.perf_counter() - t0) * 1000)
+        samples: list[float] = []
+        for ch in "公开政府信息通知办法养":
+            side = min(pad.width, pad.height) * 0.8
+            k = side / S.BOX
+            ox, oy = pad.x + (pad.width - side) / 2, pad.top - (pad.height - side) / 2
+            for stroke in S.medians(ch):
+                pts = [pad.to_window(ox + x * k, oy - y * k) for x, y in stroke]
+                touch = UnitTestTouch(*pts[0])
+                touch.touch_down()
+                for x, y in pts[1:]:
+                    touch.touch_move(x, y)
+                t0 = time.perf_counter()
+                touch.touch_up()
+                n = len(pad.strokes)
+                until(lambda n=n: panel._answered == n)
+                EventLoop.idle()  # the frame that draws the new chips
+                samples.append((time.perf_counter() - t0) * 1000)
+            panel.rewrite()
+            EventLoop.idle()
+        app.stop()
+    return {"strokes": len(samples), "stroke_to_drawn_ms": {"median": round(statistics.median(samples), 1),
+                                                          "p95": _pct(samples, 95)},
+            "idle_frame_ms": {"median": round(statistics.median(frames), 1), "p95": _pct(frames, 95)}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--library", help="a library folder (default: build the demo library in a temporary folder)")
+    p.add_argument("--chars", type=int, default=300, help="most frequent title characters to write (default 300)")
+    p.add_argument("--words", type=int, default=100, help="vocabulary words to write (default 100)")
+    p.add_argument("--strength", type=float, default=1.0, help="how unsteady the hand is (0 = clean medians)")
+    p.add_argument("--app", action="store_true", help="time stroke -> candidates drawn in the real app (needs a display)")
+    args = p.parse_args(argv)
+    print(json.dumps(app_latency(args) if args.app else run(args), ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
