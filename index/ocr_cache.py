@@ -25,14 +25,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from index.atomic import atomic_write
 from index.models import Extracted
 
 log = logging.getLogger(__name__)
@@ -46,21 +45,6 @@ _HEX = frozenset("0123456789abcdef")
 def _payload_digest(extracted: Mapping[str, Any]) -> str:
     canonical = json.dumps(extracted, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class OcrStore:
@@ -111,7 +95,7 @@ class OcrStore:
         payload = asdict(extracted)
         record = {"schema": SCHEMA, "sha256": checksum, "payload_sha256": _payload_digest(payload),
                   "extracted": payload}
-        _write_atomic(self.path_for(checksum), json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        atomic_write(self.path_for(checksum), json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
 
 class OcrCache:
@@ -169,7 +153,7 @@ class OcrCache:
         table = read_low_confidence(self.local.root.parent)
         table[checksum] = pages
         try:
-            _write_atomic(path, json.dumps(table, sort_keys=True).encode("utf-8"))
+            atomic_write(path, json.dumps(table, sort_keys=True).encode("utf-8"))
         except OSError as exc:
             log.warning("cannot record low-confidence OCR pages: %s", exc.strerror or exc)
 
