@@ -11,7 +11,14 @@ shared with the writer.
 from __future__ import annotations
 
 from index.search._engine import SearchEngine
-from index.search._query import UNKNOWN_YEAR, ParsedQuery, build_query, filter_query, parse_query, restrict
+from index.search._query import (
+    UNKNOWN_YEAR,
+    ParsedQuery,
+    build_query,
+    filter_query,
+    parse_query,
+    restrict,
+)
 from index.search._snippets import make_snippet, strip_marks
 
 __all__ = [
