@@ -329,9 +329,11 @@ class SearchEngine:
         out = [self._hit(dict(r.fields()), r.score, []) for r in results if r["doc_id"] != doc_id]
         return out[:n]
 
+
 def _filters_key(filters: Filters | None) -> tuple[Any, ...]:
     f = filters or Filters()
-    return (f.kind or None, f.year or None, f.issuer or None, f.topic or None, f.validity or None, bool(f.valid_only))
+    # year 0 is a filter of its own (documents without a date), not "no year": keep it apart
+    return (f.kind or None, f.year if f.year is not None else None, f.issuer or None, f.topic or None, f.validity or None, bool(f.valid_only))
 
 
 def _copy(result: SearchResult) -> SearchResult:

@@ -117,3 +117,13 @@ def test_terms_travel_on_the_result(library) -> None:
     res = lib.search("停车 管理")
     assert res.terms == ["停车", "管理"] and res.hits
     assert not hasattr(res.hits[0], "matched_terms")
+
+
+def test_the_cache_keeps_documents_without_a_date_apart_from_no_year_filter():
+    """Filters(year=0) (browse by year: 日期不详) once came back from the cache as the unfiltered result."""
+    from index.models import Filters
+    from index.search._engine import _filters_key
+
+    assert _filters_key(Filters(year=0)) != _filters_key(None)
+    assert _filters_key(Filters(year=2012)) != _filters_key(Filters(year=0))
+    assert _filters_key(Filters()) == _filters_key(None)
