@@ -142,13 +142,6 @@ def test_public_url_from_pattern_only_when_the_fields_are_known():
     assert public_url(SimpleNamespace(url="https://own", index_number="", doc_number=""), "") == "https://own"
 
 
-def test_text_chunks_keep_page_numbers():
-    from kiosk.app.screens.viewer import CHUNK_CHARS, chunk_pages
-
-    chunks, pages = chunk_pages(["一" * (CHUNK_CHARS * 2 + 10), "", "二"])
-    assert pages == [1, 1, 1, 2, 3] and "".join(chunks[:3]) == "一" * (CHUNK_CHARS * 2 + 10)
-
-
 def test_display_size_from_xlib():
     from kiosk.app.env import display_size, window_size
 
