@@ -6,7 +6,7 @@ from pathlib import Path
 
 from index.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # index/ops/fonts.py -> the checkout
 SHIPPED_FONT = REPO_ROOT / "assets" / "fonts" / "NotoSansCJKsc-Regular.otf"
 SYSTEM_FALLBACK = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")  # first face is Chinese
 

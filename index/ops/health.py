@@ -293,7 +293,7 @@ def check_library(config: Config) -> Check:
 def _check_library_as(uid: int, gid: int, config: Config) -> Check:
     """Run the library check in a child process as the library's owner."""
     args = [sys.executable, "-m", "index.ops.health", "library", str(config.source or ""), config["library.path"]]
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])  # the folder that holds index/
     env = {**os.environ, "HOME": "/", "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     try:
         proc = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False, user=uid, group=gid,

@@ -37,7 +37,7 @@ FORMATS = ("xlsx", "csv", "png", "pdf")
 COUNT_KEYS = ("session", "search", "search_no_result", "view", "qr", "print", "pages")
 TOP_N = 20
 CHART_TOP_N = 8
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]  # index/usage/report.py -> the checkout
 FONT_CANDIDATES = (
     # single-face Simplified Chinese fonts first (a .ttc's first face may be Japanese)
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

@@ -32,5 +32,5 @@ def test_added_document_appears_and_withdrawn_one_disappears(app, share_dir, lib
         build_library(share_dir, library_dir, app_config())
     wait_for(lambda: viewer.withdrawn, timeout=20, what="withdrawn notice")
     assert viewer.message == app.t("viewer_withdrawn")
-    assert viewer.page_texture is None and viewer.text_markup == ""
+    assert viewer.page_texture is None and viewer.text_data == []  # nothing of the withdrawn text is left
     wait_for(lambda: not any(NEW_TITLE in c["title_markup"] for c in home.newest_cards), what="gone from Home")
