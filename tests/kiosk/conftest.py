@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kiosk.app.env import prepare_environment
+from kiosk.app.env import configure_kivy, prepare_environment
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -60,6 +60,14 @@ def app_config(**overrides: Any) -> Config:
     return load_config(None, values)
 
 
+# Kivy reads its window settings (size, position (0, 0) that the xdotool tests rely on, the
+# mouse without multitouch dots) when ``kivy.core.window`` is first imported, and a test
+# module that imports it at its top (``test_app_lockdown``) is collected long before the
+# session's app is built: configure here, when this conftest is loaded, before any of them.
+assert "kivy.core.window" not in sys.modules, "kivy.core.window was imported before the tests configured Kivy"
+configure_kivy(app_config())
+
+
 @pytest.fixture(scope="session")
 def share_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_share(tmp_path_factory.mktemp("share") / "share")
@@ -79,8 +87,6 @@ def fake_clock() -> FakeClock:
 
 @pytest.fixture(scope="session")
 def kiosk_app(library_dir: Path, fake_clock: FakeClock) -> Iterator[Any]:
-    from kiosk.app.env import configure_kivy
-
     config = app_config()
     configure_kivy(config)
     from kivy.base import EventLoop, runTouchApp, stopTouchApp

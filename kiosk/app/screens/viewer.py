@@ -363,7 +363,9 @@ class ViewerScreen(KScreen):
         """Scrolled (by a drag, 上一页/下一页 or a reflow): the page label follows the top paragraph."""
         view = self.ids.text_view
         manager = view.layout_manager
-        overflow = manager is not None and manager.height > view.height + 1
+        # No text (a session reset, a page document): nothing to scroll, whatever height the
+        # layout still reports for the text that was there a frame ago.
+        overflow = bool(self.text_data) and manager is not None and manager.height > view.height + 1
         self.text_at_top = not overflow or view.scroll_y >= 0.999
         self.text_at_end = not overflow or view.scroll_y <= 0.001
         if self.text_mode and self.text_data and not self._pending_scroll:
