@@ -36,6 +36,7 @@ from index.metadata.review import is_trusted_folder, review_state
 from index.metadata.sources import (
     CATALOGUE_NAMES,
     FOLDER_CATALOGUE_NAMES,
+    FolderSignatures,
     clear_catalogue_cache,
     metadata_inputs,
     metadata_signature,
@@ -46,6 +47,7 @@ from index.metadata.sources import (
 __all__ = [
     "CATALOGUE_NAMES",
     "FOLDER_CATALOGUE_NAMES",
+    "FolderSignatures",
     "assign_families",
     "clear_catalogue_cache",
     "derive_metadata",

@@ -159,18 +159,40 @@ def metadata_inputs(rel_path: str, share_root: Path) -> list[Path]:
 # -- source 3: the text ------------------------------------------------------------------
 
 
+def _stat_part(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "-"
+    return f"{st.st_mtime_ns}/{st.st_size}"
+
+
 def metadata_signature(document: Path) -> str:
     """Changes when the document's sidecar or folder catalogue changes (mtime and size of
     each possible file, "-" when absent): store it with the document, re-derive on change."""
-    parts: list[str] = []
-    for candidate in (sidecar_path(document), *(document.parent / name for name in CATALOGUE_NAMES)):
-        try:
-            st = candidate.stat()
-        except OSError:
-            parts.append("-")
-        else:
-            parts.append(f"{st.st_mtime_ns}/{st.st_size}")
-    return ":".join(parts)
+    return ":".join(_stat_part(p) for p in (sidecar_path(document), *(document.parent / n for n in CATALOGUE_NAMES)))
+
+
+class FolderSignatures:
+    """``metadata_signature`` for the documents of one folder whose names are already listed
+    (a scan's ``os.walk``): only a sidecar or catalogue that exists is stat'ed, a catalogue
+    once per folder, instead of five calls per document. Same strings as the function."""
+
+    def __init__(self, folder: Path, names: Iterable[str]) -> None:
+        self.folder = folder
+        self.names = frozenset(names)
+        self._parts: dict[str, str] = {}
+
+    def _part(self, name: str) -> str:
+        if name not in self.names:
+            return "-"
+        part = self._parts.get(name)
+        if part is None:
+            part = self._parts[name] = _stat_part(self.folder / name)
+        return part
+
+    def signature(self, document_name: str) -> str:
+        return ":".join([self._part(document_name + ".json"), *(self._part(n) for n in CATALOGUE_NAMES)])
 
 
 # -- review -----------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 from index.config import Config
 from index.errors import ExtractionError
 from index.library import FILES_DIR, Library
-from index.metadata import metadata_signature
+from index.metadata import FolderSignatures
 from index.models import DocumentMeta, Extracted
 from index.sync.admit import Refused, cap_text, escaped, refusal
 from index.sync.copy import SourceChanged, atomic_copy
@@ -98,6 +98,7 @@ def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None
     for dirpath, dirnames, filenames in os.walk(root_b, followlinks=False):
         dirnames.sort()
         rel_dir = os.path.relpath(dirpath, root_b)
+        signatures = FolderSignatures(Path(os.fsdecode(dirpath)), map(os.fsdecode, filenames + dirnames))
         for name in sorted(filenames):
             full = os.path.join(dirpath, name)
             rel = display_rel(os.path.normpath(os.path.join(rel_dir, name)))
@@ -124,7 +125,7 @@ def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None
                     on_refused(Refused(rel, why[0], why[1], st.st_size, st.st_mtime))
                 continue
             p = Path(os.fsdecode(full))
-            out.append(ShareFile(rel, p, st.st_size, st.st_mtime, metadata_signature(p)))
+            out.append(ShareFile(rel, p, st.st_size, st.st_mtime, signatures.signature(p.name)))
     return out
 
 

@@ -534,3 +534,29 @@ def test_gazette_pdf_made_with_reportlab(tmp_path: Path, config: Any) -> None:
     assert (meta.kind, meta.gazette_year, meta.gazette_issue) == ("政府公报", 2013, 2)
     assert meta.title == "威海市人民政府公报2013年第2期"
     assert [(i.title, i.page) for i in meta.contents] == [(t, p + 2) for t, _n, p in GAZETTE_TITLES]
+
+
+def test_folder_signatures_equal_the_per_file_signature(tmp_path):
+    """The scan's listing-based signatures are the same strings as metadata_signature, and
+    change when a sidecar or the folder catalogue does."""
+    from index.metadata import FolderSignatures, metadata_signature
+
+    (tmp_path / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "b.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "b.txt.json").write_text('{"title": "乙"}', encoding="utf-8")
+    (tmp_path / "c.docx.json").mkdir()  # a folder where a sidecar would be: stat'ed alike
+    (tmp_path / "c.docx").write_bytes(b"PK")
+    (tmp_path / "catalog.csv").write_text("文件名,标题\n", encoding="utf-8")
+
+    def both(name: str) -> tuple[str, str]:
+        listing = FolderSignatures(tmp_path, os.listdir(tmp_path))
+        return listing.signature(name), metadata_signature(tmp_path / name)
+
+    for name in ("a.pdf", "b.txt", "c.docx"):
+        listed, single = both(name)
+        assert listed == single, name
+    before = both("b.txt")[0]
+    (tmp_path / "b.txt.json").write_text('{"title": "乙（修订）"}', encoding="utf-8")
+    assert both("b.txt")[0] != before
+    (tmp_path / "catalog.csv").unlink()
+    assert both("a.pdf")[0].endswith("-:-:-:-")
