@@ -1,6 +1,6 @@
 """Regenerate docs/screenshots/*.png: every screen of the real app, 1920x1080 and 1080x1920.
 
-    PYTHONPATH=. /work/venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--library LIB]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--library LIB]
 
 Runs each size in its own Xvfb (xvfb-run) and process. Without --library it builds a
 library with the real sync from the demo share (assets/demo/share) or, when that is
