@@ -20,7 +20,7 @@ from index.normalize import has_cjk, normalize
 from index.search import _facets as F
 from index.search import _query as S
 from index.search._facets import facets_of
-from index.search._ranking import RERANK_DEPTH, rank_key, similarity
+from index.search._ranking import QUESTION_WEIGHTING, RERANK_DEPTH, rank_key, similarity
 from index.search._snippets import hit_from_fields, make_snippet
 from index.vocab import Vocabulary, word_pinyin
 
@@ -88,7 +88,7 @@ class SearchEngine:
         return hit_from_fields(fields, score, make_snippet(pages, terms))
 
     # -- search -------------------------------------------------------------------------
-    def _ranked(self, q: Q.Query, flt: Q.Query | None, limit: int) -> Any:
+    def _ranked(self, q: Q.Query, flt: Q.Query | None, limit: int, weighting: Any = None) -> Any:
         """The top ``limit`` of ``q`` within ``flt``; ``len()`` of the answer is exact and free.
 
         No block-max (``usequality=False``): it skipped almost nothing on these queries (each
@@ -99,7 +99,8 @@ class SearchEngine:
         documents that cannot reach the top, which keeps the top but undercounts the total.
         """
         collector = TopCollector(limit=limit, usequality=False, replace=0)
-        self.searcher.search_with_collector(S.restrict(q, flt), collector)
+        context = self.searcher.context(weighting=weighting) if weighting is not None else None
+        self.searcher.search_with_collector(S.restrict(q, flt), collector, context=context)
         return collector.results()
 
     def count(self, q: Q.Query, flt: Q.Query | None) -> int:
@@ -201,7 +202,7 @@ class SearchEngine:
         cq = dataclasses.replace(pq, words=content)
         want = offset + limit
         q = S.any_words_query(content)
-        results = self._ranked(q, flt, max(RERANK_DEPTH, want))
+        results = self._ranked(q, flt, max(RERANK_DEPTH, want), weighting=QUESTION_WEIGHTING)
         top = {r.docnum for r in results}
         complete = {d for d in self.searcher.docs_for_query(S.restrict(S.all_words_query(content), flt)) if d in top}
         typed = [w for w in pq.words if w not in S.QUESTION_WORDS]

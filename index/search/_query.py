@@ -12,7 +12,13 @@ from index.analysis import query_grams, query_words
 from index.bounds import keep_terms
 from index.models import Filters
 from index.normalize import LATIN_QUERY, clean_query, has_cjk, normalize
-from index.search._ranking import BOOST_BODY, BOOST_META, BOOST_TITLE, BOOST_TITLE_WORD
+from index.search._ranking import (
+    BOOST_TITLE,
+    BOOST_TITLE_WORD,
+    QUESTION_BOOSTS,
+    WORD_BOOSTS,
+    Boosts,
+)
 from index.vocab import Vocabulary
 from index.whoosh_index import exact_key
 
@@ -93,18 +99,18 @@ def _phrase(fieldname: str, word: str, boost: float) -> Q.Query:
     return Q.And([Q.Term(fieldname, g) for g in dict.fromkeys(grams)], boost=boost)
 
 
-def word_query(word: str) -> Q.Query:
+def word_query(word: str, boosts: Boosts = WORD_BOOSTS) -> Q.Query:
     """One query word against every text field."""
     if len(word) == 1 and has_cjk(word):
         # Single characters are indexed (as unigrams) in the short fields only.
-        return Or([Q.Term("title", word, boost=BOOST_TITLE), Q.Term("meta", word, boost=BOOST_META)])
+        return Or([Q.Term("title", word, boost=boosts.title), Q.Term("meta", word, boost=boosts.meta)])
     parts = [
-        _phrase("title", word, BOOST_TITLE),
-        _phrase("meta", word, BOOST_META),
-        _phrase("body", word, BOOST_BODY),
+        _phrase("title", word, boosts.title),
+        _phrase("meta", word, boosts.meta),
+        _phrase("body", word, boosts.body),
     ]
     if has_cjk(word):
-        parts.append(Q.Term("title_words", word, boost=BOOST_TITLE_WORD))
+        parts.append(Q.Term("title_words", word, boost=boosts.title_word))
     return Or(parts)
 
 
@@ -135,8 +141,9 @@ def content_words(pq: ParsedQuery) -> list[str]:
 
 
 def any_words_query(words: list[str]) -> Q.Query:
-    """Documents with any of ``words``, scored by BM25F over the fields (title weighted, see word_query)."""
-    return Or([word_query(w) for w in words])
+    """Documents with any of ``words`` (a question), scored by BM25F over the fields with the
+    question's boosts (the body decides, see ``QUESTION_BOOSTS``)."""
+    return Or([word_query(w, QUESTION_BOOSTS) for w in words])
 
 
 def all_words_query(words: list[str]) -> Q.Query:
