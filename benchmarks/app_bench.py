@@ -59,15 +59,25 @@ def rss() -> dict[str, int]:
 
 # -- building libraries ----------------------------------------------------------------------
 
-def generated_library(workdir: Path, n: int) -> Path:
-    root = workdir / f"lib-{n}" / "library"
-    if not (root / "catalogue.sqlite").exists() or not (root.parent / "done").exists():
-        from benchmarks.search_bench import build
+def _tag(code: Path) -> str:
+    """A library per code tree: an index written by one tree's schema may not open in another."""
+    return "" if code == REPO else "-" + code.name
 
+
+def _build_with(code: Path, what: str, root: Path) -> None:
+    """Build a library with ``code``'s own sync and index (this file run by path as a child)."""
+    env = dict(os.environ, PYTHONPATH=f"{code}{os.pathsep}{code / 'tests' / 'kiosk'}")
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--build", what, "--library", str(root)],
+                   env=env, check=True, cwd=code, timeout=7200)
+
+
+def generated_library(workdir: Path, n: int, code: Path = REPO) -> Path:
+    root = workdir / f"lib-{n}{_tag(code)}" / "library"
+    if not (root / "catalogue.sqlite").exists() or not (root.parent / "done").exists():
         print(f"building a library of {n} generated documents in {root} (once)...", file=sys.stderr, flush=True)
         root.parent.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
-        build(root, n)
+        _build_with(code, str(n), root)
         (root.parent / "done").write_text(str(time.perf_counter() - t))
     return root
 
@@ -89,19 +99,28 @@ def long_text(chars: int = LONG_CHARS) -> str:
     return "\n".join(out)[:chars]
 
 
-def pdf_library(workdir: Path) -> Path:
-    from index.config import load_config
-
-    sys.path.insert(0, str(REPO / "tests" / "kiosk"))
-    from sharefiles import build_library, write_share
-
-    root = workdir / "lib-viewer" / "library"
+def pdf_library(workdir: Path, code: Path = REPO) -> Path:
+    root = workdir / f"lib-viewer{_tag(code)}" / "library"
     if not (root / "catalogue.sqlite").exists():
-        share = write_share(workdir / "lib-viewer" / "share")
+        _build_with(code, "pdf", root)
+    return root
+
+
+def build(what: str, root: Path) -> None:
+    """In a child whose PYTHONPATH is one code tree: that tree's builders."""
+    if what == "pdf":
+        from sharefiles import build_library, write_share
+
+        from index.config import load_config
+
+        share = write_share(root.parent / "share")
         (share / LONG_DOC).write_text(long_text(), encoding="utf-8")
         (share / (LONG_DOC + ".json")).write_text('{"审查人": "王静", "审查日期": "2024-03-01"}', encoding="utf-8")
         build_library(share, root, load_config(None))
-    return root
+    else:
+        from benchmarks.search_bench import build as build_generated
+
+        build_generated(root, int(what))
 
 
 # -- the app side ----------------------------------------------------------------------------
@@ -335,7 +354,11 @@ def main() -> None:
                         "default: this one)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--library", help=argparse.SUPPRESS)
+    parser.add_argument("--build", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.build:
+        build(args.build, Path(args.library))
+        return
     if args.child:
         child(args.child, Path(args.library), args.rounds)
         return
@@ -346,11 +369,12 @@ def main() -> None:
     for mode in ("page", "text"):
         if mode in only:
             for code in codes:  # one after the other, same library, same machine
-                for r in run_child(mode, pdf_library(workdir), args.rounds, code):
+                for r in run_child(mode, pdf_library(workdir, code), args.rounds, code):
                     print(json.dumps({"code": str(code), **r}, ensure_ascii=False), flush=True)
     if "candidate" in only:
-        for r in run_child("candidate", generated_library(workdir, args.docs), args.rounds):
-            print(json.dumps(r, ensure_ascii=False), flush=True)
+        for code in codes:
+            for r in run_child("candidate", generated_library(workdir, args.docs, code), args.rounds, code):
+                print(json.dumps({"code": str(code), **r}, ensure_ascii=False), flush=True)
     if "cold" in only:
         lib = generated_library(workdir, args.cold_docs)
         runs = [run_child("cold", lib, 1)[0] for _ in range(args.cold_runs)]
