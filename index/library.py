@@ -41,8 +41,8 @@ from index.models import (
     SearchResult,
 )
 from index.recovery import guarded, index_damaged_message, open_catalogue, verify_index
-from index.search import SearchEngine
-from index.vocab import document_words
+from index.search import SearchEngine, title_search
+from index.vocab import Vocabulary, document_words
 from index.whoosh_index import index_documents, open_index
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,13 @@ MAX_SEGMENTS = 12  # more after a commit: that commit merges the small ones
 class Library:
     """Open with ``Library.open(root)``; use as a context manager or call ``close()``."""
 
-    def __init__(self, root: Path, config: Config, *, writable: bool) -> None:
+    def __init__(self, root: Path, config: Config, *, writable: bool, while_rebuilt: bool = False) -> None:
         self.root = root
         self.config = config
         self.writable = writable
+        # A reader that stays open on a damaged index (the app): title matches from the
+        # catalogue until the writer has rebuilt it (``search`` results say ``restoring``).
+        self.while_rebuilt = while_rebuilt and not writable
         self._lock = threading.RLock()
         self._writer_lock: WriterLock | None = None
         if writable:
@@ -71,6 +74,7 @@ class Library:
         try:
             self.catalogue = open_catalogue(root, root / CATALOGUE_NAME, root / INDEX_DIR, writable=writable)
             self.index_damaged = False
+            self._fallback_vocab: Vocabulary | None = None
             self._ix: Any = None
             self._engine: SearchEngine = None  # type: ignore[assignment]  # set by _open_index
             self._index_inode = 0
@@ -84,8 +88,11 @@ class Library:
             raise
 
     @classmethod
-    def open(cls, root: Path | str, config: Config | None = None, *, writable: bool = False) -> Library:
-        return cls(Path(root), config or load_config(), writable=writable)
+    def open(cls, root: Path | str, config: Config | None = None, *, writable: bool = False,
+             while_rebuilt: bool = False) -> Library:
+        """``while_rebuilt``: a reader on a damaged index opens anyway and searches titles in the
+        catalogue until the index is whole again (the app); otherwise damage is an error (the CLI)."""
+        return cls(Path(root), config or load_config(), writable=writable, while_rebuilt=while_rebuilt)
 
     def __enter__(self) -> Library:
         return self
@@ -121,14 +128,47 @@ class Library:
                 raise IndexCorrupt(problems[0])
             self._swap_engine()
         except IndexCorrupt as exc:
+            if self.while_rebuilt:
+                self._index_lost(exc)
+                return
             if not self.writable:
                 raise IndexCorrupt(index_damaged_message(self.root), path=str(self.root)) from exc
             log.warning("index at %s is damaged or missing (%s); rebuilding from the catalogue", self.index_path, exc)
             self.rebuild_index()
 
-    @guarded
+    def _index_lost(self, exc: BaseException) -> None:
+        log.warning("index at %s is damaged (%s); searching titles in the catalogue until it is rebuilt",
+                    self.index_path, exc)
+        self.index_damaged = True
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None  # type: ignore[assignment]
+
     def refresh(self) -> bool:
-        """Pick up what the writer committed; True when anything changed."""
+        """Pick up what the writer committed; True when anything changed (also: the index is
+        whole again after damage)."""
+        if self.index_damaged:
+            with self._lock:
+                try:
+                    self._ix = open_index(self.index_path)
+                    if verify_index(self.index_path, deep=False):
+                        return False
+                    self._swap_engine()
+                except Exception:  # still damaged or still being rebuilt: ask again at the next refresh
+                    return False
+                self.index_damaged = False
+                log.info("index at %s is whole again", self.index_path)
+                return True
+        try:
+            return self._refresh()
+        except IndexCorrupt as exc:
+            if not self.while_rebuilt:
+                raise
+            self._index_lost(exc)
+            return True
+
+    @guarded
+    def _refresh(self) -> bool:
         with self._lock:
             if _inode(self.index_path) != self._index_inode:  # rebuilt and swapped in
                 self._ix = open_index(self.index_path)
@@ -151,7 +191,6 @@ class Library:
         """The search over the open index (``index.search``); call under nothing: Library serialises."""
         return self._engine
 
-    @guarded
     def search(
         self,
         query: str,
@@ -164,18 +203,44 @@ class Library:
     ) -> SearchResult:
         """Public documents matching ``query`` (all of them for an empty query), best first.
 
-        A query over the bounds (``self.bounds``) is cut to them; the result says so."""
+        A query over the bounds (``self.bounds``) is cut to them; the result says so. While the
+        index is damaged (``while_rebuilt``): title matches from the catalogue, ``restoring``."""
         query, cut = self.bounds.cut(query)
+        if not self.index_damaged:
+            try:
+                return self._search(query, filters, limit=limit, offset=offset, sort=sort,
+                                    with_facets=with_facets, cut=cut)
+            except IndexCorrupt as exc:
+                if not self.while_rebuilt:
+                    raise
+                self._index_lost(exc)
+        result = title_search(self.catalogue, query, filters, limit=limit, offset=offset, with_facets=with_facets)
+        result.query_cut = cut
+        return result
+
+    @guarded
+    def _search(self, query: str, filters: Filters | None, *, limit: int, offset: int, sort: str,
+                with_facets: bool, cut: bool) -> SearchResult:
         with self._lock:
             return self._engine.search(query, filters, limit=limit, offset=offset, sort=sort,
                                        with_facets=with_facets, query_cut=cut)
 
-    @guarded
     def search_facets(self, query: str, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         """Only the facet counts of a search (no ranking, no hits): the screen's filter chips."""
+        query, _cut = self.bounds.cut(query)
+        if not self.index_damaged:
+            try:
+                return self._search_facets(query, filters)
+            except IndexCorrupt as exc:
+                if not self.while_rebuilt:
+                    raise
+                self._index_lost(exc)
+        return title_search(self.catalogue, query, filters, limit=0).facets
+
+    @guarded
+    def _search_facets(self, query: str, filters: Filters | None) -> dict[str, dict[str, int]]:
         from index.search import build_query, filter_query, parse_query
 
-        query, _cut = self.bounds.cut(query)
         with self._lock:
             e = self._engine
             q = build_query(parse_query(query, e.vocab, e.issuers))
@@ -193,10 +258,17 @@ class Library:
         """Chinese words of the library's own vocabulary for Latin letters (``xxgk`` -> 信息公开)."""
         letters = self.bounds.cut(letters)[0].lower()
         with self._lock:
+            if self.index_damaged:  # the vocabulary is the catalogue's: words only, no phrases
+                return self._catalogue_vocabulary().lookup(letters, limit=limit)
             return self._engine.candidates(letters, limit)
 
     def is_vocabulary_word(self, word: str) -> bool:
-        return word in self._engine.vocab
+        return word in (self._catalogue_vocabulary() if self.index_damaged else self._engine.vocab)
+
+    def _catalogue_vocabulary(self) -> Vocabulary:
+        if self._fallback_vocab is None:
+            self._fallback_vocab = Vocabulary(self.catalogue.vocab_rows())
+        return self._fallback_vocab
 
     @guarded
     def facets(self, filters: Filters | None = None) -> dict[str, dict[str, int]]:
@@ -222,7 +294,7 @@ class Library:
     @guarded
     def related(self, doc_id: str, n: int = 5) -> list[Hit]:
         rec = self.catalogue.get(doc_id)
-        if rec is None:
+        if rec is None or self.index_damaged:
             return []
         with self._lock:
             return self._engine.related(doc_id, rec.meta.title + " " + rec.meta.topic, n)

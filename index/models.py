@@ -126,6 +126,7 @@ class SearchResult:
     corrected_query: str = ""  # set when the results are for a corrected query (typo fallback)
     query_cut: bool = False  # the query was longer than the bounds (index.bounds) and was cut
     terms: list[str] = field(default_factory=list)  # the query's words the hits matched (for marking them)
+    restoring: bool = False  # the index is being rebuilt: title matches from the catalogue only
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -3,7 +3,8 @@
 The public face is small: ``SearchEngine`` (searcher, vocabulary, facet arrays, caches,
 refresh), the query parser for tools and tests, and ``strip_marks`` for plain-text output.
 The modules behind it are private: ``_query`` (a visitor's words to Whoosh queries),
-``_ranking`` (weights, tiers), ``_facets`` (counts without scoring), ``_snippets``.
+``_ranking`` (weights, tiers), ``_facets`` (counts without scoring), ``_snippets``,
+``_titles`` (title matches from the catalogue while the index is rebuilt).
 The schema and the analyzers live in ``index.whoosh_index`` and ``index.analysis``,
 shared with the writer.
 """
@@ -20,6 +21,7 @@ from index.search._query import (
     restrict,
 )
 from index.search._snippets import make_snippet, strip_marks
+from index.search._titles import title_search
 
 __all__ = [
     "UNKNOWN_YEAR",
@@ -31,4 +33,5 @@ __all__ = [
     "parse_query",
     "restrict",
     "strip_marks",
+    "title_search",
 ]

@@ -144,7 +144,8 @@ class KioskApp(App):
         """Runs in the library thread: open the library (Home is already showing) and count it."""
         from index.library import Library
 
-        library = Library.open(self.library_path, self.kconfig)
+        # A damaged index does not close the terminal: titles are searched until the sync has rebuilt it.
+        library = Library.open(self.library_path, self.kconfig, while_rebuilt=True)
         self.usage = Usage(self.library_path / "stats", str(self.kconfig["terminal.id"]),
                            library.is_vocabulary_word, float(self.kconfig["stats.flush_interval_s"]))
         self.lib.resource = library

@@ -120,6 +120,19 @@ def app(kiosk_app: Any, fake_clock: FakeClock) -> Any:
 
 # -- driving ---------------------------------------------------------------------------------
 
+def switch_library(app: Any, path: Path) -> None:
+    """Close the app's library and open the one at ``path`` (what a terminal does after a restart)."""
+    closed: list[bool] = []
+    app.library_ready = False
+    app.lib.submit(lambda lib: app._close_library(lib), lambda r: closed.append(True))
+    wait_for(lambda: closed, what="library closed")
+    app.library_path = path
+    app.lib.submit(app._open_library, app._on_library_ready, on_error=app._on_library_failed)
+    wait_for(lambda: app.library_ready, timeout=20, what="library open")
+    step(5)
+
+
+
 def step(frames: int = 1) -> None:
     from kivy.base import EventLoop
 

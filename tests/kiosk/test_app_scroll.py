@@ -16,22 +16,10 @@ from typing import Any
 import pixels
 import pytest
 import xdo
-from conftest import app_config, step, wait_for
+from conftest import app_config, step, switch_library, wait_for
 from sharefiles import MANY_DOCS, build_library, write_many_share
 
 pytestmark = [pytest.mark.ui, pytest.mark.skipif(not xdo.AVAILABLE, reason="xdotool and imagemagick are needed")]
-
-
-def switch_library(app: Any, path: Path) -> None:
-    """Close the app's library and open the one at ``path`` (what a terminal does after a restart)."""
-    closed: list[bool] = []
-    app.library_ready = False
-    app.lib.submit(lambda lib: app._close_library(lib), lambda r: closed.append(True))
-    wait_for(lambda: closed, what="library closed")
-    app.library_path = path
-    app.lib.submit(app._open_library, app._on_library_ready, on_error=app._on_library_failed)
-    wait_for(lambda: app.library_ready, timeout=20, what="library open")
-    step(5)
 
 
 @pytest.fixture(scope="module")

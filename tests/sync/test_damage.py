@@ -190,3 +190,34 @@ def test_damaged_catalogue_is_rebuilt_from_the_share_without_duplicates(tmp_path
     assert f'"total": {N_DOCS},' in res.stdout
     check = _kiosk(cfg, "index", "check", "--library", str(lib))
     assert check.returncode == 0, check.stdout
+
+
+def test_a_reader_on_a_damaged_index_searches_titles_until_it_is_rebuilt(built: dict[str, Path], tmp_path: Path) -> None:
+    """The app's reader (``while_rebuilt``) stays open on a damaged index: titles from the
+    catalogue, marked ``restoring``, then the whole index again once a writer rebuilt it."""
+    from index.config import parse_config
+    from index.models import Filters
+
+    root = tmp_path / "lib"
+    shutil.copytree(built["split"], root)
+    trm = next(n for n in os.listdir(root / "index") if n.endswith(".trm"))
+    _damage(root / "index", trm, "truncate")
+    with pytest.raises(IndexCorrupt):  # the CLI's reader: one clear error
+        Library.open(root, parse_config(""))
+    reader = Library.open(root, parse_config(""), while_rebuilt=True)
+    try:
+        assert reader.index_damaged
+        titles = reader.search("第17号事项", limit=5)
+        assert titles.restoring and [h.title for h in titles.hits] == ["关于第17号事项的通知"]
+        assert reader.search(WORD, limit=5).total == 0, "body words are not searched while restoring"
+        assert reader.search("", Filters(kind="规范性文件"), limit=100).total == N_DOCS
+        assert reader.search_facets("通知")["kind"] == {"规范性文件": N_DOCS}
+        assert reader.refresh() is False, "still damaged: nothing changed"
+        with Library.open(root, parse_config(""), writable=True):  # the sync's writer rebuilds it
+            pass
+        assert reader.refresh() is True
+        assert not reader.index_damaged
+        whole = reader.search(WORD, limit=1)
+        assert not whole.restoring and whole.total == N_DOCS
+    finally:
+        reader.close()

@@ -69,6 +69,7 @@ class SearchScreen(KScreen):
     cards = ListProperty()
     total = NumericProperty(-1)  # -1: nothing searched yet
     corrected = StringProperty("")
+    restoring = BooleanProperty(False)  # the index is being rebuilt: title matches only
     suggestions = ListProperty()
     filters = DictProperty()
     facets = DictProperty()
@@ -79,7 +80,7 @@ class SearchScreen(KScreen):
     terms = ListProperty()
     limit_note = StringProperty("")  # 最多输入 N 个字, while the field is full
     input_mode = StringProperty("pinyin")  # or "hand": the handwriting pad instead of the letters
-    session_properties = ("committed", "letters", "candidates", "cards", "total", "corrected", "suggestions",
+    session_properties = ("committed", "letters", "candidates", "cards", "total", "corrected", "restoring", "suggestions",
                           "filters", "facets", "sort", "keyboard_visible", "has_more", "searching", "terms",
                           "limit_note", "input_mode")
 
@@ -382,6 +383,7 @@ class SearchScreen(KScreen):
         self.total = result.total
         self.has_more = len(self.cards) < result.total
         self.corrected = result.corrected_query or ""
+        self.restoring = result.restoring
         self.suggestions = list(result.suggestions or []) if result.total == 0 else []
         terms = list(result.terms)
         self.terms = terms if not more else list(dict.fromkeys([*self.terms, *terms]))
@@ -412,9 +414,11 @@ class SearchScreen(KScreen):
     def toggle_keyboard(self) -> None:
         self.keyboard_visible = not self.keyboard_visible
 
-    def total_text(self, total: int, corrected: str) -> str:
+    def total_text(self, total: int, corrected: str, restoring: bool = False) -> str:
         if total < 0:
             return ""
+        if restoring:
+            return self.app.t("results_total_restoring", total=total)
         if corrected:
             return self.app.t("results_total_corrected", query=self.query, corrected=corrected, total=total)
         return self.app.t("results_total", total=total)
