@@ -394,7 +394,7 @@ class KioskApp(App):
             visit(self._countdown)
         return {"screen": self.sm.current, "ready": self.library_ready, "idle": self.idle.state,
                 "countdown": self._countdown is not None, "buttons": buttons, "labels": labels, "areas": areas,
-                "window": [Window.width, Window.height]}
+                "window": [Window.width, Window.height], "frames": Clock.frames_displayed}
 
     def _write_probe(self, dt: float) -> None:
         tmp = self._probe_path + ".tmp"

@@ -53,7 +53,7 @@ class Kiosk:
                              text=True, timeout=20)
         self.wid = out.stdout.split()[-1]
         subprocess.run(["xdotool", "windowraise", self.wid], timeout=10)
-        time.sleep(0.5)  # a click in the very first frames is lost
+        self.frames_pass(10)  # a click in the very first frames after the raise is lost
 
     def probe(self) -> dict:
         for _ in range(20):
@@ -75,13 +75,18 @@ class Kiosk:
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {what}; screen {last.get('screen')}")
 
+    def frames_pass(self, n: int, timeout: float = 20) -> dict:
+        """Wait until the app has drawn ``n`` more frames (its probe counts them)."""
+        start = self.probe()["frames"]
+        return self.wait(lambda p: p["frames"] >= start + n, timeout, f"{n} frames drawn")
+
     def click_text(self, text: str, *, exact: bool = True, labels: bool = False) -> None:
         p = self.probe()
         pool = p["buttons"] + (p["labels"] if labels else [])
         hit = next((b for b in pool if (b["text"] == text if exact else text in b["text"])), None)
         assert hit, f"{text!r} is not on screen {p['screen']}: {[b['text'] for b in pool][:40]}"
         subprocess.run(["xdotool", "mousemove", str(hit["x"]), str(hit["y"]), "click", "1"], timeout=10)
-        time.sleep(0.25)
+        self.frames_pass(3)  # the click's frame and the one it drew
 
     def shot(self, name: str) -> Path:
         path = self.tmp / f"{name}.png"
@@ -117,7 +122,7 @@ def test_visitor_session_from_outside(tmp_path, library_dir):
         assert p["window"] == [1920, 1080], "full screen at the display's own size"
         k.shot("01-home")
         subprocess.run(["xdotool", "key", "Escape", "alt+F4", "ctrl+q"], timeout=10)  # nothing happens
-        time.sleep(0.5)
+        k.frames_pass(10)  # the keys were read and answered (or not)
         assert k.proc.poll() is None and k.probe()["screen"] == "home"
         k.click_text("请点这里输入要查找的内容")
         k.wait(lambda p: p["screen"] == "search", 10, "search screen")
@@ -147,7 +152,7 @@ def test_visitor_session_from_outside(tmp_path, library_dir):
         k.shot("05-page")
         k.click_text("手机扫码带走")
         k.wait(lambda p: p["screen"] == "qr" and any("扫描二维码" in lb["text"] for lb in p["labels"]), 10, "QR")
-        time.sleep(0.5)
+        k.frames_pass(3)  # the QR texture drawn
         dark, light = dark_and_light(k.shot("06-qr"))
         assert dark > 0.15 and light > 0.15, "a large QR code is on screen"
         # Walk away: countdown, then Home with the session gone.
