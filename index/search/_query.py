@@ -10,7 +10,7 @@ from whoosh import query as Q
 
 from index.analysis import query_grams, query_words
 from index.bounds import keep_terms
-from index.models import Filters
+from index.models import CURRENT_VALIDITY, Filters
 from index.normalize import LATIN_QUERY, clean_query, has_cjk, normalize
 from index.search._ranking import (
     BOOST_TITLE,
@@ -214,7 +214,7 @@ def filter_query(filters: Filters | None) -> Q.Query | None:
     elif filters.year:
         terms.append(Q.Term("year", str(filters.year)))
     if filters.valid_only:
-        terms.append(Q.Term("validity", "有效"))
+        terms.append(Q.Term("validity", CURRENT_VALIDITY))
     return Q.And(terms) if terms else None
 
 

@@ -7,7 +7,7 @@ import argparse
 from index.bounds import QueryBounds
 from index.config import Config
 from index.library import Library
-from index.models import Filters
+from index.models import CURRENT_VALIDITY, Filters
 from index.search import strip_marks
 from kiosk.commands._common import add_library_arg, library_path, print_json
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 0
     print(f"{res.total} 个结果" + (f"（按“{res.corrected_query}”查找）" if res.corrected_query else ""))
     for n, h in enumerate(res.hits, 1):
-        badge = "" if h.validity == "有效" else f" [{h.validity}]"
+        badge = "" if h.validity == CURRENT_VALIDITY else f" [{h.validity}]"
         print(f"{n:>3}. {h.title}{badge}")
         print(f"     {h.doc_number or '-'} | {h.issuer or '-'} | {h.date or '-'} | {h.source_path}")
         if h.snippet:

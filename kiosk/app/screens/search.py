@@ -16,7 +16,7 @@ from kivy.properties import (
 from kivy.utils import escape_markup
 
 from index.bounds import QueryBounds
-from index.models import Filters, Hit, SearchResult
+from index.models import CURRENT_VALIDITY, Filters, Hit, SearchResult
 from kiosk.app import theme
 from kiosk.app.handpad import HandwritingPanel  # noqa: F401 (used in search.kv)
 from kiosk.app.markup import snippet_markup
@@ -46,7 +46,7 @@ def hits_to_cards(hits: list[Hit], app: Any = None) -> list[dict[str, Any]]:
     cards = []
     for hit in hits:
         meta = "  ·  ".join(p for p in (hit.doc_number, hit.issuer, hit.date) if p)
-        replaced = app.t("replaced_by", title=hit.replaced_by) if hit.replaced_by and hit.validity != "有效" else ""
+        replaced = app.t("replaced_by", title=hit.replaced_by) if hit.replaced_by and hit.validity != CURRENT_VALIDITY else ""
         cards.append({
             "hit_id": hit.id,
             "doc_id": hit.doc_id or hit.id.split("#")[0],

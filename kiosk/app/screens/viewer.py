@@ -32,6 +32,7 @@ from kivy.uix.label import Label
 from kivy.uix.recycleview.views import RecycleDataViewBehavior
 from kivy.utils import escape_markup
 
+from index.models import CURRENT_VALIDITY
 from kiosk.app import theme
 from kiosk.app.markup import library_text, mark_lines
 from kiosk.app.render import PageImage
@@ -84,7 +85,7 @@ def find_replacement(library: Any, name: str, current_id: str) -> str | None:
     same = [h for h in hits if h.doc_id != current_id and (h.title in (name, base) or h.doc_number in (name, base))]
     if not same:
         return None
-    same.sort(key=lambda h: (bool(note_date) and h.date == note_date, h.validity == "有效", h.date), reverse=True)
+    same.sort(key=lambda h: (bool(note_date) and h.date == note_date, h.validity == CURRENT_VALIDITY, h.date), reverse=True)
     return same[0].doc_id
 
 
@@ -250,7 +251,7 @@ class ViewerScreen(KScreen):
         self.title = library_text(meta.title or record.source_path)
         self.meta_text = escape_markup("  ·  ".join(p for p in (meta.doc_number, meta.issuer, meta.date) if p))
         self.validity_text = self.app.t(BADGES.get(meta.validity, "badge_valid"))
-        self.replaced_by = meta.replaced_by if meta.validity != "有效" else ""
+        self.replaced_by = meta.replaced_by if meta.validity != CURRENT_VALIDITY else ""
         self.fmt = record.format
         self._path = opened.path
         self._pages = list(opened.pages)
