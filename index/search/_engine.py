@@ -141,7 +141,11 @@ class SearchEngine:
         want = offset + limit
         content = S.content_words(pq)
         typed = [w for w in pq.words if len(w) >= 2 and w not in S.QUESTION_WORDS]
-        question = not browse and sort != "newest" and len(typed) >= S.QUESTION_MIN_WORDS and len(content) >= 2
+        # A vocabulary word tapped or typed as one run (政府信息公开) is a name, not a question.
+        run = S.typed_run(pq)
+        named = run is not None and run in self.vocab
+        question = (not browse and sort != "newest" and len(typed) >= S.QUESTION_MIN_WORDS and len(content) >= 2
+                    and not named)
         if question:
             return self._question(query, pq, content, filters, flt, limit=limit, offset=offset, with_facets=with_facets)
         if browse or sort == "newest":

@@ -13,6 +13,7 @@ from index.bounds import keep_terms
 from index.models import CURRENT_VALIDITY, Filters
 from index.normalize import LATIN_QUERY, clean_query, has_cjk, normalize
 from index.search._ranking import (
+    BOOST_RUN,
     BOOST_TITLE,
     BOOST_TITLE_WORD,
     QUESTION_BOOSTS,
@@ -195,7 +196,29 @@ def build_query(pq: ParsedQuery) -> Q.Query | None:
         return None
     main: Q.Query = Q.And([word_query(w) for w in pq.words])
     exact = Q.Term("title_exact", exact_key(pq.text if not pq.from_pinyin else "".join(pq.words)), boost=100.0)
-    return Q.AndMaybe(main, exact)
+    run = typed_run(pq)
+    bridges = [g for g in dict.fromkeys(query_grams(run)) if not any(g in w for w in pq.words)] if run else []
+    if not bridges:
+        return Q.AndMaybe(main, exact)
+    # Words typed as one run (信息公开, split by jieba into 信息 + 公开): documents that hold the
+    # run itself, not only its words apart, score more. The main query already asks for each
+    # word's bigrams; what the run adds are the bigrams across the joins (息公), so only those.
+    joined = [Q.Term(field, bridges[0], boost=boost) if len(bridges) == 1
+              else Q.And([Q.Term(field, g) for g in bridges], boost=boost)
+              for field, boost in (("title", BOOST_TITLE), ("body", BOOST_RUN))]
+    return Q.AndMaybe(main, Or([exact, *joined]))
+
+
+RUN_MAX_CHARS = 12  # a longer run is a sentence: its words count, not the run (and the query stays bounded)
+
+
+def typed_run(pq: ParsedQuery) -> str | None:
+    """The query as one run of Chinese characters when it was typed (or tapped) as one and
+    holds several words; None otherwise."""
+    text = pq.text if not pq.from_pinyin else "".join(pq.words)
+    if len(pq.words) < 2 or " " in text or not 3 <= len(text) <= RUN_MAX_CHARS or not all(has_cjk(ch) for ch in text):
+        return None
+    return text
 
 
 UNKNOWN_YEAR = 0  # Filters(year=0): the documents whose date is not known

@@ -28,6 +28,7 @@ class Boosts:
 # Words typed to find a document: the title says what a document is.
 WORD_BOOSTS = Boosts(title=8.0, title_word=4.0, meta=3.0, body=1.0)
 BOOST_TITLE, BOOST_TITLE_WORD = WORD_BOOSTS.title, WORD_BOOSTS.title_word
+BOOST_RUN = 16.0  # the words as typed, in one run, in the body (see _query.build_query)
 # A question in plain words (more than two content words) names its subject, rarely the law's
 # title: the 民法典's parts are titled by their 编, and a title word such as 个体工商户 pulled
 # the 个体工商户条例 above the code that answers. The body decides; a long law is not held

@@ -62,3 +62,31 @@ def test_a_homophone_slip_is_corrected_by_sound(make_library) -> None:
     assert res.hits and res.hits[0].title == "住房公积金管理条例"
     assert res.corrected_query == "住房公积金管理条例"  # the same sound, not the nearest spelling
     assert lib.engine._homophone("住房公基金") == "住房公积金"
+
+
+RUN_DOCS = [
+    dict(path="规范性文件/厂务.txt", title="山东省厂务公开条例", body="第一条 厂务公开。第二条 职工有权了解企业信息，企业应当公开。"),
+    dict(path="规范性文件/推进.txt", title="关于推进政务工作的通知", body="各单位要做好政府信息公开，依法公开政府信息。"),
+    dict(path="规范性文件/指南.txt", title="政府信息公开指南", body="本指南说明政府信息公开的方式。"),
+]
+
+
+def test_words_typed_as_one_run_prefer_documents_that_hold_the_run(make_library) -> None:
+    """信息公开 (jieba: 信息 + 公开): a document that says 信息公开 ranks above one whose title has
+    公开 and whose text has 信息 somewhere else."""
+    lib = make_library(RUN_DOCS, **{"review.required": False})
+    titles = [h.title for h in lib.search("信息公开").hits]
+    assert titles[0] == "政府信息公开指南", titles
+    assert titles.index("关于推进政务工作的通知") < titles.index("山东省厂务公开条例"), titles
+    # Typed with a space the words stand apart: no preference for the run.
+    spaced = [h.title for h in lib.search("信息 公开").hits]
+    assert set(spaced) == set(titles)
+
+
+def test_a_vocabulary_word_of_three_words_is_a_name_not_a_question(make_library) -> None:
+    lib = make_library(RUN_DOCS, **{"review.required": False})
+    assert lib.is_vocabulary_word("政府信息公开")
+    res = lib.search("政府信息公开")
+    # Every word must occur (政府 is not in the 厂务 document): no any-word question ranking.
+    assert "山东省厂务公开条例" not in [h.title for h in res.hits]
+    assert {h.title for h in res.hits} == {"关于推进政务工作的通知", "政府信息公开指南"}
