@@ -35,18 +35,20 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+# Only what c7e2f3c's benchmarks/relevance.py already had: this file also scores the old code
+# (PYTHONPATH=/work/baseline ... --reuse), whose relevance module is then the one imported.
+# That is why ``main`` below repeats relevance.main's build-or-reuse lines instead of sharing them.
 from benchmarks.relevance import CORPUS, REPO, evaluate, law_key, lawref_documents
+from benchmarks.relevance import build as build_laws
 
 GENERIC = {"中华人民共和国", "条例", "办法", "规定", "实施", "细则", "决定", "关于", "的", "法", "修正案",
            "暂行", "若干", "问题", "解释", "规则", "试行", "修改", "部分", "批准", "和", "及", "与"}
 
 
 def build(root: Path, corpus: Path) -> int:
+    """The laws with the decree number each states in its first lines, as the sync reads it."""
     sys.path.insert(0, str(REPO))
-    from index.config import parse_config
     from index.docnumber import order_number_in_head
-    from index.library import Library
-    from tests.index.conftest import add_docs
 
     docs = lawref_documents(corpus)
     for d in docs:
@@ -54,12 +56,7 @@ def build(root: Path, corpus: Path) -> int:
         order = order_number_in_head(["\n".join(head)])
         if order is not None:
             d["order_number"] = order.canonical
-    config = parse_config("").with_overrides({"review.required": False})
-    with Library.open(root, config, writable=True) as lib:
-        for i in range(0, len(docs), 500):
-            add_docs(lib, docs[i : i + 500], defer_index=True)
-        lib.rebuild_index(procs=2)
-    return len(docs)
+    return build_laws(root, corpus, docs)
 
 
 def _pct(values: list[float], p: float) -> float:

@@ -41,13 +41,14 @@ def lawref_documents(corpus: Path) -> list[dict[str, Any]]:
     return docs
 
 
-def build(root: Path, corpus: Path) -> int:
+def build(root: Path, corpus: Path, docs: list[dict[str, Any]] | None = None) -> int:
+    """A library of the lawrefbook laws (or of ``docs`` made from them) in ``root``."""
     sys.path.insert(0, str(REPO))
     from index.config import parse_config
     from index.library import Library
     from tests.index.conftest import add_docs
 
-    docs = lawref_documents(corpus)
+    docs = lawref_documents(corpus) if docs is None else docs
     config = parse_config("").with_overrides({"review.required": False})
     with Library.open(root, config, writable=True) as lib:
         for i in range(0, len(docs), 500):

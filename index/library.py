@@ -19,10 +19,10 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from index.bounds import QueryBounds
 from index.config import Config, load_config
@@ -46,6 +46,7 @@ from index.vocab import Vocabulary, document_words
 from index.whoosh_index import index_documents, open_index
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 CATALOGUE_NAME = "catalogue.sqlite"
 FILES_DIR = "files"
@@ -140,31 +141,52 @@ class Library:
         log.warning("index at %s is damaged (%s); searching titles in the catalogue until it is rebuilt",
                     self.index_path, exc)
         self.index_damaged = True
+        self._index_inode = _inode(self.index_path)  # the damaged one: a rebuild swaps in another
         if self._engine is not None:
             self._engine.close()
             self._engine = None  # type: ignore[assignment]
 
-    def refresh(self) -> bool:
-        """Pick up what the writer committed; True when anything changed (also: the index is
-        whole again after damage)."""
-        if self.index_damaged:
-            with self._lock:
-                try:
-                    self._ix = open_index(self.index_path)
-                    if verify_index(self.index_path, deep=False):
-                        return False
-                    self._swap_engine()
-                except Exception:  # still damaged or still being rebuilt: ask again at the next refresh
-                    return False
-                self.index_damaged = False
-                log.info("index at %s is whole again", self.index_path)
-                return True
+    @property
+    def searching_titles(self) -> bool:
+        """A ``while_rebuilt`` reader whose index was lost: it answers from the catalogue.
+        (``index_damaged`` only says damage was seen; a writer then rebuilds.)"""
+        return self._engine is None
+
+    def _on_index(self, read: Callable[[], _T]) -> _T | None:
+        """``read()`` on the index; None when this reader searches titles instead (the index is
+        damaged, or turns out to be, and ``while_rebuilt``). Other readers get the error."""
+        if self.searching_titles:
+            return None
         try:
-            return self._refresh()
+            return read()
         except IndexCorrupt as exc:
             if not self.while_rebuilt:
                 raise
             self._index_lost(exc)
+            return None
+
+    def refresh(self) -> bool:
+        """Pick up what the writer committed; True when anything changed (also: the index is
+        whole again after damage)."""
+        if self.searching_titles:
+            return self._healed()
+        return self._on_index(self._refresh) is not False
+
+    def _healed(self) -> bool:
+        """Damaged until the writer swaps in a rebuilt index (a folder of its own): then open it."""
+        with self._lock:
+            if _inode(self.index_path) == self._index_inode:
+                return False
+            try:
+                self._ix = open_index(self.index_path)
+                if verify_index(self.index_path, deep=False):
+                    return False
+                self._swap_engine()
+            except Exception:  # still being written: ask again at the next refresh
+                return False
+            self.index_damaged = False
+            self._fallback_vocab = None
+            log.info("index at %s is whole again", self.index_path)
             return True
 
     @guarded
@@ -206,14 +228,10 @@ class Library:
         A query over the bounds (``self.bounds``) is cut to them; the result says so. While the
         index is damaged (``while_rebuilt``): title matches from the catalogue, ``restoring``."""
         query, cut = self.bounds.cut(query)
-        if not self.index_damaged:
-            try:
-                return self._search(query, filters, limit=limit, offset=offset, sort=sort,
-                                    with_facets=with_facets, cut=cut)
-            except IndexCorrupt as exc:
-                if not self.while_rebuilt:
-                    raise
-                self._index_lost(exc)
+        found = self._on_index(lambda: self._search(query, filters, limit=limit, offset=offset, sort=sort,
+                                                    with_facets=with_facets, cut=cut))
+        if found is not None:
+            return found
         result = title_search(self.catalogue, query, filters, limit=limit, offset=offset, with_facets=with_facets)
         result.query_cut = cut
         return result
@@ -228,13 +246,9 @@ class Library:
     def search_facets(self, query: str, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         """Only the facet counts of a search (no ranking, no hits): the screen's filter chips."""
         query, _cut = self.bounds.cut(query)
-        if not self.index_damaged:
-            try:
-                return self._search_facets(query, filters)
-            except IndexCorrupt as exc:
-                if not self.while_rebuilt:
-                    raise
-                self._index_lost(exc)
+        counts = self._on_index(lambda: self._search_facets(query, filters))
+        if counts is not None:
+            return counts
         return title_search(self.catalogue, query, filters, limit=0).facets
 
     @guarded
@@ -258,12 +272,12 @@ class Library:
         """Chinese words of the library's own vocabulary for Latin letters (``xxgk`` -> 信息公开)."""
         letters = self.bounds.cut(letters)[0].lower()
         with self._lock:
-            if self.index_damaged:  # the vocabulary is the catalogue's: words only, no phrases
+            if self.searching_titles:  # the vocabulary is the catalogue's: words only, no phrases
                 return self._catalogue_vocabulary().lookup(letters, limit=limit)
             return self._engine.candidates(letters, limit)
 
     def is_vocabulary_word(self, word: str) -> bool:
-        return word in (self._catalogue_vocabulary() if self.index_damaged else self._engine.vocab)
+        return word in (self._catalogue_vocabulary() if self.searching_titles else self._engine.vocab)
 
     def _catalogue_vocabulary(self) -> Vocabulary:
         if self._fallback_vocab is None:
@@ -294,7 +308,7 @@ class Library:
     @guarded
     def related(self, doc_id: str, n: int = 5) -> list[Hit]:
         rec = self.catalogue.get(doc_id)
-        if rec is None or self.index_damaged:
+        if rec is None or self.searching_titles:
             return []
         with self._lock:
             return self._engine.related(doc_id, rec.meta.title + " " + rec.meta.topic, n)

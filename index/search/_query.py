@@ -43,6 +43,11 @@ class ParsedQuery:
     from_pinyin: bool = False  # words came from Latin letters via the vocabulary
 
     @property
+    def typed(self) -> str:
+        """What the visitor meant as text: the words picked for Latin letters, else the text."""
+        return "".join(self.words) if self.from_pinyin else self.text
+
+    @property
     def display_terms(self) -> list[str]:
         return [w for w in self.words if w]
 
@@ -89,15 +94,20 @@ def _merge_singles(words: list[str]) -> list[str]:
     return out
 
 
-def _phrase(fieldname: str, word: str, boost: float) -> Q.Query:
-    grams = query_grams(word)
+def _all_grams(fieldname: str, grams: list[str], boost: float) -> Q.Query:
+    """Every one of ``grams`` in the field (one gram is a plain term: Whoosh drops the boost of
+    an ``And`` of one when it simplifies it)."""
     if len(grams) == 1:
         return Q.Term(fieldname, grams[0], boost=boost)
+    return Q.And([Q.Term(fieldname, g) for g in dict.fromkeys(grams)], boost=boost)
+
+
+def _phrase(fieldname: str, word: str, boost: float) -> Q.Query:
     # All the word's bigrams must occur; the library then checks the run of characters
     # itself on the ranked hits (Library._has_phrases). Whoosh's positional phrase
     # matching cost seconds on common words at 10,000 documents, and the body keeps
     # no positions at all (a third of the build time).
-    return Q.And([Q.Term(fieldname, g) for g in dict.fromkeys(grams)], boost=boost)
+    return _all_grams(fieldname, query_grams(word), boost)
 
 
 def word_query(word: str, boosts: Boosts = WORD_BOOSTS) -> Q.Query:
@@ -195,7 +205,7 @@ def build_query(pq: ParsedQuery) -> Q.Query | None:
     if not pq.words:
         return None
     main: Q.Query = Q.And([word_query(w) for w in pq.words])
-    exact = Q.Term("title_exact", exact_key(pq.text if not pq.from_pinyin else "".join(pq.words)), boost=100.0)
+    exact = Q.Term("title_exact", exact_key(pq.typed), boost=100.0)
     run = typed_run(pq)
     bridges = [g for g in dict.fromkeys(query_grams(run)) if not any(g in w for w in pq.words)] if run else []
     if not bridges:
@@ -203,9 +213,7 @@ def build_query(pq: ParsedQuery) -> Q.Query | None:
     # Words typed as one run (信息公开, split by jieba into 信息 + 公开): documents that hold the
     # run itself, not only its words apart, score more. The main query already asks for each
     # word's bigrams; what the run adds are the bigrams across the joins (息公), so only those.
-    joined = [Q.Term(field, bridges[0], boost=boost) if len(bridges) == 1
-              else Q.And([Q.Term(field, g) for g in bridges], boost=boost)
-              for field, boost in (("title", BOOST_TITLE), ("body", BOOST_RUN))]
+    joined = [_all_grams("title", bridges, BOOST_TITLE), _all_grams("body", bridges, BOOST_RUN)]
     return Q.AndMaybe(main, Or([exact, *joined]))
 
 
@@ -215,7 +223,7 @@ RUN_MAX_CHARS = 12  # a longer run is a sentence: its words count, not the run (
 def typed_run(pq: ParsedQuery) -> str | None:
     """The query as one run of Chinese characters when it was typed (or tapped) as one and
     holds several words; None otherwise."""
-    text = pq.text if not pq.from_pinyin else "".join(pq.words)
+    text = pq.typed
     if len(pq.words) < 2 or " " in text or not 3 <= len(text) <= RUN_MAX_CHARS or not all(has_cjk(ch) for ch in text):
         return None
     return text

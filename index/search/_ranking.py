@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from whoosh import scoring
 
 from index.normalize import normalize
 from index.whoosh_index import exact_key, is_current
 
 if TYPE_CHECKING:
     from index.search._query import ParsedQuery
-
-from dataclasses import dataclass
-
-from whoosh import scoring
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def rank_key(pq: ParsedQuery, fields: dict[str, Any], score: float) -> tuple[Any
     """Exact 文号 or title first; title matches above body-only; current above repealed; newer first."""
     title_n = normalize(fields.get("title", ""))
     tier = 0
-    if pq.doc_number is not None or pq.order_number is not None or (pq.words and exact_key(fields.get("title", "")) == exact_key("".join(pq.words) if pq.from_pinyin else pq.text)):
+    if pq.doc_number is not None or pq.order_number is not None or (pq.words and exact_key(fields.get("title", "")) == exact_key(pq.typed)):
         tier = 3
     elif pq.words and all(w in title_n for w in pq.words):
         tier = 2
