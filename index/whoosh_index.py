@@ -107,6 +107,23 @@ def reset_index(path: Path) -> wi.Index:
     return open_index(path, create=True)
 
 
+def card_fields(rec: DocumentRecord) -> dict[str, Any]:
+    """What a result card shows of a record, stored with each of its index documents."""
+    m = rec.meta
+    return {
+        "doc_id": rec.id,
+        "kind": m.kind,
+        "validity": m.validity,
+        "issuer": m.issuer,
+        "topic": m.topic,
+        "year": str(m.year or ""),
+        "date": m.date,
+        "doc_number": m.doc_number or m.order_number,  # the card shows the decree number of a law
+        "source_path": rec.source_path,
+        "replaced_by": m.replaced_by,
+    }
+
+
 def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str, Any]]:
     """The index documents of one public catalogue record."""
     from index.docnumber import (
@@ -121,18 +138,7 @@ def index_documents(rec: DocumentRecord, pages: list[str]) -> Iterator[dict[str,
     # A decree number (令) is found by its own keys, from order_number or a 文号 that is one.
     order = parse_order_number(m.order_number or m.doc_number)
     dn_keys = (doc_number_match_keys(dn) if dn else []) + (order_keys(order) if order else [])
-    common: dict[str, Any] = {
-        "doc_id": rec.id,
-        "kind": m.kind,
-        "validity": m.validity,
-        "issuer": m.issuer,
-        "topic": m.topic,
-        "year": str(m.year or ""),
-        "date": m.date,
-        "doc_number": m.doc_number or m.order_number,  # the card shows the decree number of a law
-        "source_path": rec.source_path,
-        "replaced_by": m.replaced_by,
-    }
+    common = card_fields(rec)
     meta_text = " ".join([m.issuer, m.topic, " ".join(m.keywords), m.doc_number, m.index_number])
     items = sorted(m.contents, key=lambda it: it.page) if m.contents else []
     first_item_page = items[0].page if items else len(pages) + 1

@@ -11,7 +11,8 @@ from typing import Any
 from index.models import STATE_PUBLIC, Filters, Hit, SearchResult
 from index.normalize import normalize
 from index.search._facets import facets_of
-from index.whoosh_index import is_current
+from index.search._snippets import hit_from_fields
+from index.whoosh_index import card_fields, is_current
 
 
 def _passes(meta: Any, f: Filters | None) -> bool:
@@ -33,9 +34,7 @@ def title_search(catalogue: Any, query: str, filters: Filters | None = None, *, 
         m = rec.meta
         head = normalize(" ".join((m.title, m.doc_number, m.order_number)))
         if _passes(m, filters) and all(w in head for w in words):
-            found.append(Hit(id=rec.id, title=m.title, kind=m.kind, doc_number=m.doc_number, issuer=m.issuer,
-                             date=m.date, validity=m.validity, source_path=rec.source_path, score=0.0,
-                             snippet="", doc_id=rec.id, replaced_by=m.replaced_by, topic=m.topic))
+            found.append(hit_from_fields({**card_fields(rec), "id": rec.id, "title": m.title}, 0.0, ""))
     found.sort(key=lambda h: h.date, reverse=True)
     return SearchResult(query=query, total=len(found), hits=found[offset : offset + limit],
                         facets=facets_of(found) if with_facets else {}, suggestions=[], restoring=True)

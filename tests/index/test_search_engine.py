@@ -127,3 +127,18 @@ def test_the_cache_keeps_documents_without_a_date_apart_from_no_year_filter():
     assert _filters_key(Filters(year=0)) != _filters_key(None)
     assert _filters_key(Filters(year=2012)) != _filters_key(Filters(year=0))
     assert _filters_key(Filters()) == _filters_key(None)
+
+
+def test_title_search_cards_read_like_the_index_cards(make_library) -> None:
+    """While a damaged index is rebuilt the cards come from the catalogue: the same fields,
+    the decree number of a law included."""
+    from index.search import title_search
+
+    lib = make_library([dict(path="法律法规/公开.md", title="中华人民共和国政府信息公开条例", kind="法律法规",
+                             order_number="国务院令第711号", issuer="国务院", publish_date="2019-04-03",
+                             body="第一条 为了保障公民依法获取政府信息。")], **{"review.required": False})
+    indexed = lib.search("政府信息公开条例").hits[0]
+    listed = title_search(lib.catalogue, "政府信息公开条例").hits[0]
+    card = ("id", "title", "kind", "doc_number", "issuer", "date", "validity", "source_path", "topic", "replaced_by")
+    assert [getattr(listed, k) for k in card] == [getattr(indexed, k) for k in card]
+    assert listed.doc_number == "国务院令第711号"

@@ -219,5 +219,9 @@ def test_a_reader_on_a_damaged_index_searches_titles_until_it_is_rebuilt(built: 
         assert not reader.index_damaged
         whole = reader.search(WORD, limit=1)
         assert not whole.restoring and whole.total == N_DOCS
+        # A card reads the same from the catalogue as from the index (文号 or decree number, issuer, date …).
+        indexed = reader.search("第17号事项", limit=5).hits[0]
+        card = ("title", "kind", "doc_number", "issuer", "date", "validity", "source_path", "topic")
+        assert [getattr(titles.hits[0], k) for k in card] == [getattr(indexed, k) for k in card]
     finally:
         reader.close()
