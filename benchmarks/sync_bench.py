@@ -67,12 +67,14 @@ def make_share(root: Path, n: int) -> None:
 def _idle_child(kind: str, share: str, polls: int, real_s: float, interval: float) -> None:
     """Runs in a fresh process so RSS is the observer's own."""
     from index.config import load_config
-    from index.sync.watch import ScandirPollingEmitter, ShareEventHandler, walk_share
+    from index.sync.handler import ShareEventHandler
+    from index.sync.polling import ScandirPollingEmitter
+    from index.sync.watch import walk_share
 
     base_rss = _rss_mb()
     q: queue.Queue = queue.Queue()
     if kind == "scandir":
-        from index.sync.watch import ScandirPollingObserver
+        from index.sync.polling import ScandirPollingObserver
 
         obs = ScandirPollingObserver(timeout=interval)
     else:

@@ -15,15 +15,10 @@ from watchdog.observers.polling import PollingObserver
 
 from index.config import Config
 from index.sync.events import Deleted, MetadataChanged, Moved, ShareEvent, Touched
-from index.sync.watch import (
-    ScandirPollingObserver,
-    ShareEventHandler,
-    ShareWatcher,
-    choose_mode,
-    mount_for,
-    parse_mountinfo,
-    walk_share,
-)
+from index.sync.handler import ShareEventHandler
+from index.sync.mounts import choose_mode, mount_for, parse_mountinfo
+from index.sync.polling import ScandirPollingObserver
+from index.sync.watch import ShareWatcher, walk_share
 
 from .fusemount import bindfs_mount
 
