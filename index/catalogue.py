@@ -6,6 +6,11 @@ Tables: ``documents`` (one row per document on the share, public or pending),
 documents with pinyin), ``index_todo`` (ids whose index entry must be brought in line
 with the catalogue: the journal that makes a crash between catalogue and index safe)
 and ``meta`` (key/value: generation counter, last sync…).
+
+A document row also carries the sync's signature of its metadata sources (``sync_sig``:
+sidecar and folder catalogue, so a changed sidecar re-describes the document) and its
+family key (``family``: normalised title and issuer, so a batch re-ranks only the families
+it touched). Schema 1 catalogues gain both columns when a writer opens them.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from index.models import STATE_PUBLIC, DocumentMeta, DocumentRecord, Rejection
+from index.models import STATE_PUBLIC, DocumentMeta, DocumentRecord, FileState, Rejection
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -38,7 +43,9 @@ CREATE TABLE IF NOT EXISTS documents (
     words TEXT NOT NULL DEFAULT '[]',
     copy_path TEXT NOT NULL,
     added_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    sync_sig TEXT NOT NULL DEFAULT '',
+    family TEXT
 );
 CREATE INDEX IF NOT EXISTS documents_checksum ON documents(checksum);
 CREATE TABLE IF NOT EXISTS texts (
@@ -65,16 +72,36 @@ CREATE TABLE IF NOT EXISTS id_hints (source_path TEXT PRIMARY KEY, id TEXT NOT N
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_DOC_COLUMNS = "id, source_path, checksum, size, mtime, state, format, page_count, has_text, meta, copy_path, added_at, updated_at"
+_DOC_COLUMNS = ("id, source_path, checksum, size, mtime, state, format, page_count, has_text, meta, copy_path, "
+                "added_at, updated_at, sync_sig")
+# What a reader selects from a schema 1 catalogue that no writer has opened since the upgrade.
+_DOC_COLUMNS_V1 = _DOC_COLUMNS.replace("sync_sig", "'' AS sync_sig")
 
 
 def _row_to_record(row: sqlite3.Row | tuple[Any, ...]) -> DocumentRecord:
-    (id_, source_path, checksum, size, mtime, state, fmt, page_count, has_text, meta, copy_path, added, updated) = row
+    (id_, source_path, checksum, size, mtime, state, fmt, page_count, has_text, meta, copy_path, added, updated,
+     sync_sig) = row
     return DocumentRecord(
         id=id_, source_path=source_path, checksum=checksum, size=size, mtime=mtime, state=state,
         format=fmt, page_count=page_count, has_text=bool(has_text),
         meta=DocumentMeta.from_dict(json.loads(meta)), copy_path=copy_path, added_at=added, updated_at=updated,
+        sync_sig=sync_sig,
     )
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Schema 1 → 2: the sync signature leaves ``meta.sources["_sig"]`` for its own column;
+    the family column starts empty (NULL: the library fills it, see ``families_unknown``)."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(documents)")}
+    if "sync_sig" not in columns:
+        conn.execute("ALTER TABLE documents ADD COLUMN sync_sig TEXT NOT NULL DEFAULT ''")
+        conn.execute("UPDATE documents SET sync_sig = json_extract(meta, '$.sources._sig'), "
+                     "meta = json_remove(meta, '$.sources._sig') "
+                     "WHERE json_extract(meta, '$.sources._sig') IS NOT NULL")
+    if "family" not in columns:
+        conn.execute("ALTER TABLE documents ADD COLUMN family TEXT")
+    conn.execute("CREATE INDEX IF NOT EXISTS documents_family ON documents(family)")
+    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
 
 class Catalogue:
@@ -89,10 +116,12 @@ class Catalogue:
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=FULL")
             self.conn.executescript(_SCHEMA)
-            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
-            self.conn.commit()
+            with self.conn:
+                _migrate(self.conn)
+                self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('generation', '0')")
         self.conn.execute("PRAGMA busy_timeout=30000")
+        columns = {r[1] for r in self.conn.execute("PRAGMA table_info(documents)")}
+        self._columns = _DOC_COLUMNS if "sync_sig" in columns else _DOC_COLUMNS_V1
 
     def close(self) -> None:
         self.conn.close()
@@ -125,28 +154,52 @@ class Catalogue:
 
     # -- documents
     def get(self, doc_id: str) -> DocumentRecord | None:
-        row = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        row = self.conn.execute(f"SELECT {self._columns} FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return _row_to_record(row) if row else None
 
     def by_path(self, source_path: str) -> DocumentRecord | None:
-        row = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE source_path = ?", (source_path,)).fetchone()
+        row = self.conn.execute(f"SELECT {self._columns} FROM documents WHERE source_path = ?", (source_path,)).fetchone()
         return _row_to_record(row) if row else None
 
     def by_checksum(self, checksum: str) -> list[DocumentRecord]:
-        rows = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE checksum = ?", (checksum,)).fetchall()
+        rows = self.conn.execute(f"SELECT {self._columns} FROM documents WHERE checksum = ?", (checksum,)).fetchall()
         return [_row_to_record(r) for r in rows]
 
     def iter_documents(self, state: str | None = None) -> Iterator[DocumentRecord]:
         if state is None:
-            cur = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents ORDER BY source_path")
+            cur = self.conn.execute(f"SELECT {self._columns} FROM documents ORDER BY source_path")
         else:
-            cur = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE state = ? ORDER BY source_path", (state,))
+            cur = self.conn.execute(f"SELECT {self._columns} FROM documents WHERE state = ? ORDER BY source_path", (state,))
         for row in cur:
             yield _row_to_record(row)
 
-    def file_states(self) -> dict[str, tuple[int, float, str]]:
-        """source_path -> (size, mtime, checksum) for every document."""
-        return {p: (s, m, c) for p, s, m, c in self.conn.execute("SELECT source_path, size, mtime, checksum FROM documents")}
+    def file_states(self) -> dict[str, FileState]:
+        """source_path -> what the sync compares with the share, for every document."""
+        return {p: FileState(s, m, c, g) for p, s, m, c, g in
+                self.conn.execute("SELECT source_path, size, mtime, checksum, sync_sig FROM documents")}
+
+    def family_of(self, conn: sqlite3.Connection, doc_id: str) -> str | None:
+        row = conn.execute("SELECT family FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def in_families(self, conn: sqlite3.Connection, families: Iterable[str]) -> list[DocumentRecord]:
+        """Every document of the given families (see ``Library``'s family keys)."""
+        keys = sorted(set(families))
+        out: list[DocumentRecord] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.extend(_row_to_record(r) for r in conn.execute(
+                f"SELECT {self._columns} FROM documents WHERE family IN ({marks})", chunk))
+        return out
+
+    def families_unknown(self) -> list[DocumentRecord]:
+        """Documents whose family key was never stored (rows from schema 1)."""
+        return [_row_to_record(r) for r in
+                self.conn.execute(f"SELECT {self._columns} FROM documents WHERE family IS NULL")]
+
+    def set_families(self, conn: sqlite3.Connection, families: dict[str, str]) -> None:
+        conn.executemany("UPDATE documents SET family = ? WHERE id = ?", [(f, i) for i, f in families.items()])
 
     def ids(self, state: str | None = STATE_PUBLIC) -> set[str]:
         if state is None:
@@ -162,24 +215,24 @@ class Catalogue:
         return {r[0] for r in self.conn.execute("SELECT copy_path FROM documents")}
 
     # Writes below run inside ``transaction()``.
-    def put(self, conn: sqlite3.Connection, rec: DocumentRecord, words: Iterable[str]) -> None:
+    def put(self, conn: sqlite3.Connection, rec: DocumentRecord, words: Iterable[str], family: str) -> None:
         old = conn.execute("SELECT state, words FROM documents WHERE id = ?", (rec.id,)).fetchone()
         if old and old[0] == STATE_PUBLIC:
             self._vocab_add(conn, json.loads(old[1]), -1)
         conn.execute(
-            f"INSERT OR REPLACE INTO documents ({_DOC_COLUMNS}, words) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR REPLACE INTO documents ({_DOC_COLUMNS}, words, family) VALUES ({','.join('?' * 16)})",
             (rec.id, rec.source_path, rec.checksum, rec.size, rec.mtime, rec.state, rec.format, rec.page_count,
              int(rec.has_text), json.dumps(rec.meta.to_dict(), ensure_ascii=False), rec.copy_path,
-             rec.added_at, rec.updated_at, json.dumps(sorted(words), ensure_ascii=False)),
+             rec.added_at, rec.updated_at, rec.sync_sig, json.dumps(sorted(words), ensure_ascii=False), family),
         )
         if rec.state == STATE_PUBLIC:
             self._vocab_add(conn, sorted(words), +1)
         conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (rec.id,))
         conn.execute("DELETE FROM rejections WHERE source_path = ?", (rec.source_path,))
 
-    def set_path(self, conn: sqlite3.Connection, doc_id: str, new_path: str, mtime: float) -> None:
-        conn.execute("UPDATE documents SET source_path = ?, mtime = ?, updated_at = ? WHERE id = ?",
-                     (new_path, mtime, time.time(), doc_id))
+    def set_path(self, conn: sqlite3.Connection, doc_id: str, new_path: str, mtime: float, sync_sig: str) -> None:
+        conn.execute("UPDATE documents SET source_path = ?, mtime = ?, sync_sig = ?, updated_at = ? WHERE id = ?",
+                     (new_path, mtime, sync_sig, time.time(), doc_id))
         conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (doc_id,))
 
     def delete(self, conn: sqlite3.Connection, doc_id: str) -> None:

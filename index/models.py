@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 KINDS = ("规范性文件", "政府公报", "法律法规", "其他")
 VALIDITIES = ("有效", "废止", "失效", "已修订")
@@ -165,6 +165,16 @@ class DocumentRecord:
     copy_path: str  # relative to the library root
     added_at: float = 0.0
     updated_at: float = 0.0
+    sync_sig: str = ""  # the sync's signature of the metadata sources (sidecar, folder catalogue)
+
+
+class FileState(NamedTuple):
+    """What the sync compares with a file on the share (``Catalogue.file_states``)."""
+
+    size: int
+    mtime: float
+    checksum: str
+    sync_sig: str
 
 
 @dataclass

@@ -464,7 +464,7 @@ class SyncDaemon:
                 k = ing.key(rel)
                 seen.add(k)
                 rec = known.get(k)
-                if rec is not None and rec[0] == st.st_size and rec[1] == st.st_mtime:
+                if rec is not None and (rec.size, rec.mtime) == (st.st_size, st.st_mtime):
                     continue
                 rej = cat.rejection(k)
                 if rec is None and rej is not None and rej.size == st.st_size and rej.mtime == st.st_mtime:

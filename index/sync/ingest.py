@@ -34,7 +34,7 @@ from typing import Any
 from index.metadata import metadata_signature
 from index.sync.admit import Refused, refusal
 from index.sync.reconcile import Ingestor as CoreIngestor
-from index.sync.reconcile import ShareFile, SyncSummary, apply_families, display_rel
+from index.sync.reconcile import ShareFile, SyncSummary, display_rel, needs_taking
 from index.sync.status import free_mb
 
 log = logging.getLogger(__name__)
@@ -110,19 +110,13 @@ class DaemonIngest:
     def check_space(self) -> None:
         check_space(self.lib.root, self.min_free_mb)
 
-    def needs_taking(self, f: ShareFile) -> bool:
-        cat = self.lib.catalogue
-        rec = cat.by_path(f.rel_path)
-        if rec is not None:
-            return not (rec.size == f.size and rec.mtime == f.mtime and rec.meta.sources.get("_sig", "") == f.meta_sig)
-        rej = cat.rejection(f.rel_path)
-        return not (rej is not None and rej.size == f.size and rej.mtime == f.mtime)
-
     def take(self, rels: Iterable[str], gone_keys: Iterable[str] = ()) -> SyncSummary:
         """Take ``rels`` (raw relative paths) in one batch. ``gone_keys``: documents whose files
         vanished, so a file with the same content is recognised as their rename (not re-extracted).
         Raises DiskFull (pause ingestion) when the disk is full."""
         summary = SyncSummary()
+        cat = self.lib.catalogue
+        known = cat.file_states()  # the one read of the catalogue's file states for this batch
         files: list[ShareFile] = []
         outside: list[OutsideLink] = []
         refused: list[Refused] = []
@@ -136,7 +130,7 @@ class DaemonIngest:
                 rej = self.lib.catalogue.rejection(got.key)
                 if rej is None or rej.reason != "symlink_outside":
                     outside.append(got)
-            elif got is not None and self.needs_taking(got):
+            elif got is not None and needs_taking(got, known.get(got.rel_path), cat.rejection(got.rel_path)):
                 files.append(got)
         if outside or refused:
             with self.lib.writer() as w:
@@ -151,14 +145,11 @@ class DaemonIngest:
         if not files:
             return summary
         self.check_space()
-        known = self.lib.catalogue.file_states()
-        gone = {known[k][2]: k for k in gone_keys if k in known}
+        gone = {known[k].checksum: k for k in gone_keys if k in known}
         try:
-            self.core.ingest(files, summary, gone)
+            self.core.ingest(files, summary, gone, known)
         except Exception as exc:
             if is_disk_full(exc):
                 raise DiskFull(str(exc)) from exc
             raise
-        if summary.added or summary.updated or summary.moved:
-            apply_families(self.lib, self.config)  # type: ignore[arg-type]
         return summary

@@ -24,7 +24,7 @@ from index.config import Config
 from index.errors import ExtractionError
 from index.library import FILES_DIR, Library
 from index.metadata import FolderSignatures
-from index.models import DocumentMeta, Extracted
+from index.models import DocumentMeta, DocumentRecord, Extracted, FileState, Rejection
 from index.sync.admit import Refused, cap_text, escaped, refusal
 from index.sync.copy import SourceChanged, atomic_copy
 from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
@@ -164,17 +164,20 @@ class Ingestor:
             meta.sources["_text_cut"] = f"text cut at {total} characters (extract.max_indexed_chars)"
         return meta
 
-    def ingest(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str] | None = None) -> None:
+    def ingest(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str] | None = None,
+               known: dict[str, FileState] | None = None) -> None:
         """Take ``files`` (new or changed) into the library in batches. ``gone``: checksum -> path of
-        documents no longer on the share, so a moved file is recognised by its content."""
+        documents no longer on the share, so a moved file is recognised by its content. ``known``:
+        the catalogue's file states, when the caller has just read them."""
         gone = dict(gone or {})
-        known = self.lib.catalogue.file_states()
+        if known is None:
+            known = self.lib.catalogue.file_states()
         batch_size = int(self.config["sync.batch_size"])
         for start in range(0, len(files), batch_size):
             self._ingest_batch(files[start : start + batch_size], summary, gone, known)
 
     def _ingest_batch(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str],
-                      known: dict[str, tuple[int, float, str]]) -> None:
+                      known: dict[str, FileState]) -> None:
         files_dir = self.lib.root / FILES_DIR
         copies: list[tuple[ShareFile, Any]] = []
         rejects: list[tuple[ShareFile, str, str, str]] = []
@@ -200,7 +203,7 @@ class Ingestor:
                 moves.append((gone.pop(c.checksum), f))
                 continue
             old = known.get(f.rel_path)
-            if old and old[2] == c.checksum:
+            if old and old.checksum == c.checksum:
                 copies.append((f, ("meta-only", c)))
                 continue
             copies.append((f, c))
@@ -229,7 +232,7 @@ class Ingestor:
             for old_path, f in moves:
                 rec = self.lib.catalogue.by_path(old_path)
                 meta = self._describe(f.rel_path, self._stored_extracted(rec)) if rec else None
-                w.move(old_path, f.rel_path, f.mtime, meta)
+                w.move(old_path, f.rel_path, f.mtime, meta, f.meta_sig)
                 summary.moved.append((old_path, f.rel_path))
                 log.info("moved %s -> %s (no new extraction)", old_path, f.rel_path)
             for f, c, result in done:
@@ -244,21 +247,16 @@ class Ingestor:
                         continue
                     extracted = self._stored_extracted(rec)
                     w.add_or_update(f.rel_path, c.path, c.checksum, f.size, f.mtime, extracted,
-                                    self._with_sig(self._describe(f.rel_path, extracted), f))
+                                    self._describe(f.rel_path, extracted), f.meta_sig)
                     summary.updated.append(f.rel_path)
                     continue
                 existed = f.rel_path in known
                 extracted = result
                 summary.extracted += 1
                 w.add_or_update(f.rel_path, c.path, c.checksum, f.size, f.mtime, extracted,
-                                self._with_sig(self._describe(f.rel_path, extracted), f))
+                                self._describe(f.rel_path, extracted), f.meta_sig)
                 (summary.updated if existed else summary.added).append(f.rel_path)
                 log.info("%s %s", "updated" if existed else "added", f.rel_path)
-
-    @staticmethod
-    def _with_sig(meta: DocumentMeta, f: ShareFile) -> DocumentMeta:
-        meta.sources["_sig"] = f.meta_sig
-        return meta
 
     def _reuse(self, checksum: str) -> Extracted | None:
         """Text already extracted for identical content elsewhere in the library."""
@@ -266,7 +264,7 @@ class Ingestor:
             return self._stored_extracted(rec)
         return None
 
-    def _stored_extracted(self, rec: Any) -> Extracted:
+    def _stored_extracted(self, rec: DocumentRecord) -> Extracted:
         pages = self.lib.catalogue.get_text(rec.checksum)
         return Extracted(pages=pages, page_count=rec.page_count, has_text=rec.has_text, format=rec.format)
 
@@ -289,26 +287,20 @@ def reconcile_once(
     cat = library.catalogue
     known = cat.file_states()
     rejected = {r.source_path: r for r in cat.rejections()}
-    sigs = {r.source_path: r.meta.sources.get("_sig", "") for r in cat.iter_documents()}
 
     todo: list[ShareFile] = []
     seen: set[str] = set()
     for f in files:
         seen.add(f.rel_path)
-        k = known.get(f.rel_path)
-        if k and k[0] == f.size and k[1] == f.mtime and sigs.get(f.rel_path, "") == f.meta_sig:
+        if needs_taking(f, known.get(f.rel_path), rejected.get(f.rel_path)):
+            todo.append(f)
+        else:
             summary.unchanged += 1
-            continue
-        r = rejected.get(f.rel_path)
-        if r and r.size == f.size and r.mtime == f.mtime:
-            summary.unchanged += 1  # retried only when it changes
-            continue
-        todo.append(f)
 
     missing = [p for p in known if p not in seen]
-    gone = {known[p][2]: p for p in missing}
+    gone = {known[p].checksum: p for p in missing}
     ingestor = Ingestor(share, library, config)
-    ingestor.ingest(todo, summary, gone)
+    ingestor.ingest(todo, summary, gone, known)
     moved_from = {a for a, _ in summary.moved}
     to_remove = [p for p in missing if p not in moved_from]
 
@@ -343,27 +335,14 @@ def reconcile_once(
             summary.hold_reason = decision.reason_key
             summary.hold_detail = decision.detail
             log.warning("removals held: %s", decision.detail)
-
-    if summary.added or summary.updated or summary.removed or summary.moved:
-        apply_families(library, config)
-    return summary
+    return summary  # families of versions were re-ranked by each writer (Library.writer)
 
 
-def apply_families(library: Library, config: Config) -> int:
-    """Older versions of one document become 已修订 and point to the newest."""
-    from index.metadata import assign_families
-
-    recs = list(library.catalogue.iter_documents())
-    changes = assign_families([(r.id, r.meta) for r in recs])
-    by_id = {r.id: r for r in recs}
-    n = 0
-    with library.writer() as w:
-        for doc_id, (validity, replaced_by) in changes.items():
-            rec = by_id.get(doc_id)
-            if rec is None or (rec.meta.validity, rec.meta.replaced_by) == (validity, replaced_by):
-                continue
-            rec.meta.validity, rec.meta.replaced_by = validity, replaced_by
-            rec.meta.sources["validity"] = "family"
-            w.update_meta(doc_id, rec.meta)
-            n += 1
-    return n
+def needs_taking(f: ShareFile, state: FileState | None, rejection: Rejection | None) -> bool:
+    """Whether a file on the share must be taken (again): the one answer for the reconcile pass
+    and the daemon. A document is taken when its size, mtime or metadata sources (sidecar,
+    folder catalogue) changed; a rejected file only when it changed (a document whose new version
+    was rejected keeps its old version until the file changes again)."""
+    if state is not None and (state.size, state.mtime, state.sync_sig) == (f.size, f.mtime, f.meta_sig):
+        return False
+    return not (rejection is not None and (rejection.size, rejection.mtime) == (f.size, f.mtime))

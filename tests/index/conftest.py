@@ -61,6 +61,9 @@ def add_docs(lib: Library, docs: Iterable[dict[str, Any]], *, defer_index: bool 
                 review_date=d.get("review_date", "2024-01-01"),
                 gazette_year=d.get("gazette_year"), gazette_issue=d.get("gazette_issue"),
                 contents=[GazetteItem(**c) for c in d.get("contents", [])],
+                # A validity the document states is the staff's word (as from a sidecar): the
+                # families of versions leave it alone.
+                sources={"validity": "sidecar"} if "validity" in d else {},
             )
             w.add_or_update(d["path"], copy, checksum, len(data), 0.0,
                             Extracted(pages=list(text), page_count=len(text), has_text=True, format="txt"), meta)
