@@ -206,6 +206,12 @@ class Library:
         if old is not None:
             old.close()
 
+    def reopen_index(self) -> None:
+        """A fresh searcher over the index on disk (a merge removed a segment the old one read)."""
+        with self._lock:
+            self._ix = open_index(self.index_path)
+            self._swap_engine()  # the old SearchEngine is closed
+
     @property
     def _searcher(self) -> Any:
         return self._engine.searcher

@@ -29,8 +29,9 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, Protocol, TypeVar
 
+from index.catalogue import Catalogue
 from index.errors import IndexCorrupt, KioskError, LibraryError
 
 log = logging.getLogger(__name__)
@@ -110,11 +111,21 @@ _DAMAGE = (EOFError, OSError, ValueError, KeyError, TypeError, IndexError, Unico
            sqlite3.DatabaseError)
 
 
+class Guarded(Protocol):
+    """What ``guarded`` needs of the object whose methods it guards (``index.library.Library``)."""
+
+    root: Path
+    index_path: Path
+    index_damaged: bool
+
+    def reopen_index(self) -> None: ...
+
+
 def guarded(method: F) -> F:
     """Library read methods: damage met while searching becomes one clear error."""
 
     @functools.wraps(method)
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: Guarded, *args: Any, **kwargs: Any) -> Any:
         for attempt in (1, 2):
             try:
                 return method(self, *args, **kwargs)
@@ -132,7 +143,7 @@ def guarded(method: F) -> F:
                 # The index on disk is whole: this searcher read a segment a writer's merge had just
                 # removed (a lazily opened file). A fresh searcher over the new segments answers.
                 log.info("search met a segment merged away (%s); searching again on a fresh searcher", failure)
-                _reopen(self)
+                self.reopen_index()
                 continue
             return _judge(self, failure)
         raise AssertionError("unreachable")
@@ -140,16 +151,7 @@ def guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _reopen(lib: Any) -> None:
-    """A fresh searcher for ``lib`` (an ``index.library.Library``) over the index on disk."""
-    from index.whoosh_index import open_index
-
-    with lib._lock:
-        lib._ix = open_index(lib.index_path)
-        lib._swap_engine()  # a new SearchEngine over the index on disk; the old one is closed
-
-
-def _judge(lib: Any, exc: Exception) -> Any:
+def _judge(lib: Guarded, exc: Exception) -> NoReturn:
     """Re-raise ``exc``, as ``IndexCorrupt`` when it came from damaged index files."""
     if not _from_whoosh(exc) and not isinstance(exc, _DAMAGE):
         raise exc
@@ -227,11 +229,9 @@ def _ids_from_index(index_path: Path) -> dict[str, str]:
         return {}
 
 
-def open_catalogue(root: Path, path: Path, index_path: Path, *, writable: bool) -> Any:
+def open_catalogue(root: Path, path: Path, index_path: Path, *, writable: bool) -> Catalogue:
     """The library's ``Catalogue``; a damaged one is set aside and started afresh by a writer,
     reported with what to do to a reader."""
-    from index.catalogue import Catalogue
-
     why = catalogue_is_damaged(path) if writable else ""
     if why:
         log.error("catalogue %s is damaged: %s", path, why)

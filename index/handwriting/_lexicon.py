@@ -17,12 +17,29 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Protocol
 
 from index.handwriting._zinnia import Character, Recognizer
+from index.models import DocumentRecord
 from index.normalize import normalize
+
+
+class _Records(Protocol):
+    def iter_documents(self, state: str | None = None) -> Iterator[DocumentRecord]: ...
+    def vocab_rows(self) -> list[tuple[str, int, str, str]]: ...
+    def generation(self) -> int: ...
+
+
+class LibraryLike(Protocol):
+    """What the lexicon reads of an open ``index.library.Library`` (a room above this one)."""
+
+    @property
+    def root(self) -> Path: ...
+    @property
+    def catalogue(self) -> _Records: ...
 
 NBEST = 100  # how deep into Zinnia's answers the library may reach
 FREQ_WEIGHT = 1.0
@@ -71,7 +88,7 @@ class Lexicon:
         self._log_max_df = math.log1p(max(self._df.values(), default=1))
 
     @classmethod
-    def from_library(cls, lib: Any) -> Lexicon:
+    def from_library(cls, lib: LibraryLike) -> Lexicon:
         """From an open ``index.library.Library``: its public titles and vocabulary."""
         from index.models import STATE_PUBLIC
 
@@ -185,7 +202,7 @@ _cache: dict[str, tuple[int, Lexicon]] = {}
 _cache_lock = threading.Lock()
 
 
-def lexicon_for(lib: Any) -> Lexicon:
+def lexicon_for(lib: LibraryLike) -> Lexicon:
     """The library's lexicon, rebuilt when the catalogue changed (keyed by library folder)."""
     key = str(lib.root)
     gen = lib.catalogue.generation()

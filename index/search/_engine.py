@@ -15,6 +15,7 @@ from typing import Any
 from whoosh import query as Q
 from whoosh.collectors import TopCollector
 
+from index.catalogue import Catalogue
 from index.models import Filters, Hit, SearchResult
 from index.normalize import has_cjk, normalize
 from index.search import _facets as F
@@ -32,7 +33,7 @@ MAX_HOMOPHONE_CHARS = 30  # longer input is no title with a slip: no homophone s
 class SearchEngine:
     """Search, facets, candidates and suggestions over one Whoosh index and the catalogue's vocabulary."""
 
-    def __init__(self, ix: Any, catalogue: Any, issuers: dict[str, str] | None = None) -> None:
+    def __init__(self, ix: Any, catalogue: Catalogue, issuers: dict[str, str] | None = None) -> None:
         self._ix = ix
         self.issuers = dict(issuers or {})  # staff's short names of decree issuers
         self.catalogue = catalogue

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from whoosh import query as Q
 
 from index.analysis import query_grams, query_words
 from index.bounds import keep_terms
+from index.docnumber import DocNumber, OrderNumber
 from index.models import CURRENT_VALIDITY, Filters
 from index.normalize import LATIN_QUERY, clean_query, has_cjk, normalize
 from index.search._ranking import (
@@ -38,8 +38,8 @@ class ParsedQuery:
 
     text: str  # normalised, blanks collapsed
     words: list[str] = field(default_factory=list)  # Chinese words / Latin and digit runs
-    doc_number: Any = None  # index.docnumber.DocNumber when the query is a 文号
-    order_number: Any = None  # index.docnumber.OrderNumber when the query is a decree number (令)
+    doc_number: DocNumber | None = None  # when the query is a 文号
+    order_number: OrderNumber | None = None  # when the query is a decree number (令)
     from_pinyin: bool = False  # words came from Latin letters via the vocabulary
 
     @property
@@ -182,14 +182,14 @@ def title_query(pq: ParsedQuery) -> Q.Query | None:
     return Q.And(parts)
 
 
-def doc_number_query(dn: Any) -> Q.Query:
+def doc_number_query(dn: DocNumber) -> Q.Query:
     """Year and sequence must match; the query's issuer code must be the document's code or a suffix of it."""
     from index.docnumber import query_doc_number_key
 
     return Q.Term("dn_key", query_doc_number_key(dn), boost=50.0)
 
 
-def order_number_query(on: Any) -> Q.Query:
+def order_number_query(on: OrderNumber) -> Q.Query:
     from index.docnumber import query_order_key
 
     return Q.Term("dn_key", query_order_key(on), boost=50.0)

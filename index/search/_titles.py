@@ -6,16 +6,15 @@ word typed, newest first. The app shows them with a line that full search is bei
 
 from __future__ import annotations
 
-from typing import Any
-
-from index.models import STATE_PUBLIC, Filters, Hit, SearchResult
+from index.catalogue import Catalogue
+from index.models import STATE_PUBLIC, DocumentMeta, Filters, Hit, SearchResult
 from index.normalize import normalize
 from index.search._facets import facets_of
 from index.search._snippets import hit_from_fields
 from index.whoosh_index import card_fields, is_current
 
 
-def _passes(meta: Any, f: Filters | None) -> bool:
+def _passes(meta: DocumentMeta, f: Filters | None) -> bool:
     if f is None:
         return True
     wanted = {"kind": f.kind, "issuer": f.issuer, "topic": f.topic, "validity": f.validity}
@@ -26,7 +25,7 @@ def _passes(meta: Any, f: Filters | None) -> bool:
     return f.year is None or (meta.year or 0) == f.year
 
 
-def title_search(catalogue: Any, query: str, filters: Filters | None = None, *, limit: int = 20,
+def title_search(catalogue: Catalogue, query: str, filters: Filters | None = None, *, limit: int = 20,
                  offset: int = 0, with_facets: bool = True) -> SearchResult:
     words = [normalize(w) for w in query.split()]
     found: list[Hit] = []

@@ -30,9 +30,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.config import Config
+
+if TYPE_CHECKING:
+    from index.library import Library
 from index.errors import IndexCorrupt, KioskError, ShareUnavailable
 from index.sync import ingest as ing
 from index.sync.events import Deleted, DirDeleted, DirTouched, MetadataChanged, Moved, Touched
@@ -107,7 +110,7 @@ class SyncDaemon:
         self.publisher = StatusPublisher(self.share_root, self.library_root, config)
         self._watcher_factory = watcher_factory
         self.watcher: ShareWatcher | None = None
-        self.lib: Any = None
+        self._lib: Library | None = None  # opened by start()
         self.ingestor: ing.DaemonIngest | None = None
         self.todo: OrderedDict[str, None] = OrderedDict()  # raw rels ready to take, in order
         self.removals: dict[str, str] = {}  # catalogue key -> raw rel, waiting for the guard
@@ -136,7 +139,7 @@ class SyncDaemon:
     def start(self) -> None:
         from index.library import Library
 
-        self.lib = Library.open(self.library_root, self.config, writable=True)
+        self._lib = Library.open(self.library_root, self.config, writable=True)
         self.ingestor = ing.DaemonIngest(self.share_root, self.lib, self.config)
         # Watch first, then reconcile: nothing written during the first pass is missed.
         self.watcher = self._watcher_factory(self.share_root, self.events, self.config)
@@ -187,7 +190,7 @@ class SyncDaemon:
             self.watcher.stop()  # joins the observer threads
         if self._rebuild is not None:
             self._rebuild.join()
-        if self.lib is not None:  # not when the start failed (busy library, wrong share)
+        if self._lib is not None:  # not when the start failed (busy library, wrong share)
             try:
                 self.publish_status(force=True)
             except OSError as exc:  # the share went away while stopping: the next start publishes again
@@ -195,9 +198,16 @@ class SyncDaemon:
         from index.extract import shutdown
 
         shutdown()
-        if self.lib is not None:
-            self.lib.close()
-            self.lib = None
+        if self._lib is not None:
+            self._lib.close()
+            self._lib = None
+
+    @property
+    def lib(self) -> Library:
+        """The library, open from ``start()`` to ``stop()``."""
+        if self._lib is None:
+            raise RuntimeError("the sync daemon's library is not open (start() first)")
+        return self._lib
 
     def run(self, stop: threading.Event) -> int:
         try:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
+from index.catalogue import Catalogue
 from index.errors import WrongShare
 
 MARKER_READ_MAX = 4096
@@ -34,7 +34,7 @@ def share_identity(share_root: Path, marker: str) -> str | None:
     return "path:" + os.path.realpath(share_root)
 
 
-def check_share(catalogue: Any, share_root: Path, marker: str, *, record: bool = True) -> None:
+def check_share(catalogue: Catalogue, share_root: Path, marker: str, *, record: bool = True) -> None:
     """Raise ``WrongShare`` when the library mirrors another share; record the share when new."""
     ident = share_identity(share_root, marker)
     if ident is None:

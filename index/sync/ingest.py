@@ -26,11 +26,12 @@ import logging
 import os
 import sqlite3
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from index.config import Config
+from index.library import Library
 from index.metadata import metadata_signature
 from index.sync.admit import Refused, refusal
 from index.sync.reconcile import Ingestor as CoreIngestor
@@ -100,11 +101,11 @@ def share_file(share_root: Path, rel: str) -> ShareFile | OutsideLink | Refused 
 class DaemonIngest:
     """Ready files -> library, through the core's Ingestor."""
 
-    def __init__(self, share_root: Path, library: Any, config: Mapping[str, Any]) -> None:
+    def __init__(self, share_root: Path, library: Library, config: Config) -> None:
         self.share_root = Path(share_root)
         self.lib = library
         self.config = config
-        self.core = CoreIngestor(self.share_root, library, config)  # type: ignore[arg-type]
+        self.core = CoreIngestor(self.share_root, library, config)
         self.min_free_mb = int(config["sync.min_free_mb"])
 
     def check_space(self) -> None:

@@ -26,7 +26,7 @@ from index.library import FILES_DIR, Library
 from index.metadata import FolderSignatures
 from index.models import DocumentMeta, DocumentRecord, Extracted, FileState, Rejection
 from index.sync.admit import Refused, cap_text, escaped, refusal
-from index.sync.copy import SourceChanged, atomic_copy
+from index.sync.copy import CopyResult, SourceChanged, atomic_copy
 from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
 from index.sync.guard import RemovalGuard
 from index.sync.identity import check_share
@@ -41,6 +41,13 @@ class ShareFile:
     size: int
     mtime: float
     meta_sig: str  # changes when the sidecar or folder catalogue changes
+
+
+@dataclass(frozen=True)
+class _Copied:
+    file: ShareFile
+    copy: CopyResult
+    same_content: bool  # the catalogue holds this content at this path: only the metadata is new
 
 
 @dataclass
@@ -179,7 +186,7 @@ class Ingestor:
     def _ingest_batch(self, files: list[ShareFile], summary: SyncSummary, gone: dict[str, str],
                       known: dict[str, FileState]) -> None:
         files_dir = self.lib.root / FILES_DIR
-        copies: list[tuple[ShareFile, Any]] = []
+        copies: list[_Copied] = []
         rejects: list[tuple[ShareFile, str, str, str]] = []
         moves: list[tuple[str, ShareFile]] = []
         for f in files:
@@ -203,16 +210,13 @@ class Ingestor:
                 moves.append((gone.pop(c.checksum), f))
                 continue
             old = known.get(f.rel_path)
-            if old and old.checksum == c.checksum:
-                copies.append((f, ("meta-only", c)))
-                continue
-            copies.append((f, c))
+            copies.append(_Copied(f, c, same_content=bool(old and old.checksum == c.checksum)))
 
         # Extract on both cores: each extraction is a worker process anyway.
-        def work(item: tuple[ShareFile, Any]) -> tuple[ShareFile, Any, Any]:
-            f, c = item
-            if isinstance(c, tuple):  # unchanged content: reuse the stored text
-                return f, c[1], None
+        def work(item: _Copied) -> tuple[ShareFile, CopyResult, Extracted | ExtractionError | None]:
+            f, c = item.file, item.copy
+            if item.same_content:  # reuse the stored text
+                return f, c, None
             reuse = self._reuse(c.checksum)
             if reuse is not None:
                 return f, c, reuse

@@ -30,6 +30,9 @@ from index.usage.counts import COUNTS_SUBDIR, CountSet, DayCounts, read_counts
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from index.library import Library
+    from index.models import DocumentMeta
+
 log = logging.getLogger(__name__)
 
 FORMATS = ("xlsx", "csv", "png", "pdf")
@@ -108,7 +111,7 @@ class Catalogue(Protocol):
 class LibraryCatalogue:
     """:class:`Catalogue` over an open ``index.library.Library`` (public documents only)."""
 
-    def __init__(self, library: Any) -> None:
+    def __init__(self, library: Library) -> None:
         self.library = library
 
     def describe(self, doc_id: str) -> tuple[str, str] | None:
@@ -127,7 +130,7 @@ class LibraryCatalogue:
         return {kind: counts.get(kind, 0) for kind in KINDS if kind in counts or kind in ("规范性文件", "政府公报")}
 
 
-def _published_in(meta: Any, start: date, end: date) -> bool:
+def _published_in(meta: DocumentMeta, start: date, end: date) -> bool:
     """By the document's date (publication, else written, else effective); a gazette issue
     or a document with only a year counts when the period covers that whole year."""
     with contextlib.suppress(ValueError):
