@@ -25,6 +25,14 @@ from index.models import Extracted
 
 log = logging.getLogger(__name__)
 
+def link_outside(real_root: str | bytes, path: str | bytes | os.PathLike[str]) -> str | None:
+    """Where the symbolic link at ``path`` leads when that is outside the share whose resolved
+    root is ``real_root``, else None: the one check the reconcile scan and the daemon make."""
+    root = os.fsencode(real_root).rstrip(b"/")
+    target = os.path.realpath(os.fsencode(path))
+    return None if target == root or target.startswith(root + b"/") else os.fsdecode(target)
+
+
 NAME_MAX = 255
 SIDECAR_SUFFIX = ".json"
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from index.config import Config
 from index.library import Library
 from index.metadata import metadata_signature
-from index.sync.admit import Refused, refusal
+from index.sync.admit import Refused, link_outside, refusal
 from index.sync.reconcile import Ingestor as CoreIngestor
 from index.sync.reconcile import ShareFile, SyncSummary, display_rel, needs_taking
 from index.sync.status import free_mb
@@ -78,9 +78,8 @@ def share_file(share_root: Path, rel: str) -> ShareFile | OutsideLink | Refused 
     try:
         st = os.lstat(path)
         if stat.S_ISLNK(st.st_mode):
-            real_root = os.path.realpath(share_root)
-            target = os.path.realpath(path)
-            if not (target == real_root or target.startswith(real_root + os.sep)):
+            target = link_outside(os.path.realpath(share_root), path)
+            if target is not None:
                 return OutsideLink(key(rel), target)
             st = os.stat(path)
     except FileNotFoundError:

@@ -25,7 +25,7 @@ from index.errors import ExtractionError
 from index.library import FILES_DIR, Library
 from index.metadata import FolderSignatures
 from index.models import DocumentMeta, DocumentRecord, Extracted, FileState, Rejection
-from index.sync.admit import Refused, cap_text, escaped, refusal
+from index.sync.admit import Refused, cap_text, escaped, link_outside, refusal
 from index.sync.copy import CopyResult, SourceChanged, atomic_copy
 from index.sync.filters import DOCUMENT_SUFFIXES, is_candidate
 from index.sync.guard import RemovalGuard
@@ -114,8 +114,7 @@ def scan_share(share: Path, on_outside_link: Callable[[str], None] | None = None
             try:
                 st = os.lstat(full)
                 if stat_mod.S_ISLNK(st.st_mode):
-                    target = os.path.realpath(full)
-                    if not (target == real_root or target.startswith(real_root + b"/")):
+                    if link_outside(real_root, full) is not None:
                         if on_outside_link:
                             on_outside_link(rel)
                         continue
