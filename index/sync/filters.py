@@ -7,7 +7,9 @@ events and the rescan, so they can never disagree about which file is a document
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
 
 from index.metadata import (
@@ -43,6 +45,25 @@ class ShareFilter:
     def enters(self, dir_name: str) -> bool:
         """True for a folder whose contents belong to the share (not ``@eaDir``, ``.kiosk-status`` …)."""
         return dir_name not in self.ignored_dirs
+
+    def entries(self, listing: Iterable[os.DirEntry[str]], files: Callable[[str], bool] = lambda _name: True,
+                ) -> Iterator[tuple[os.DirEntry[str], os.stat_result | None]]:
+        """The entries of one folder listing that the sync looks at: ``(entry, None)`` for a folder
+        it enters, ``(entry, lstat)`` for a file whose name ``files`` accepts; entries that vanish
+        or cannot be read while listed are skipped. Symbolic links are files here (never entered)."""
+        for entry in listing:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    st = None
+                    if not self.enters(entry.name):
+                        continue
+                elif files(entry.name):
+                    st = entry.stat(follow_symlinks=False)
+                else:
+                    continue
+            except OSError:
+                continue
+            yield entry, st
 
     def in_ignored_dir(self, rel_path: str) -> bool:
         """True when any folder of ``rel_path`` (the last part included) is one never entered."""

@@ -156,16 +156,11 @@ class ScandirPollingEmitter(EventEmitter):
         subdirs: set[str] = set()
         try:
             with os.scandir(d) as it:
-                for entry in it:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            if SHARE_FILTER.enters(entry.name):
-                                subdirs.add(entry.name)
-                            continue
-                        st = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    files[entry.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                for entry, st in SHARE_FILTER.entries(it):
+                    if st is None:
+                        subdirs.add(entry.name)
+                    else:
+                        files[entry.name] = (st.st_size, st.st_mtime_ns, st.st_ino)
         except FileNotFoundError:
             self._drop_tree(d, deleted)
             return

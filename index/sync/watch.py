@@ -153,16 +153,8 @@ def walk_share(share_root: Path) -> Iterator[tuple[str, os.stat_result]]:
             log.warning("cannot read folder %s: %s", display_name(d), exc.strerror or exc)
             continue
         with it:
-            for entry in it:
-                try:
-                    if entry.is_dir(follow_symlinks=False):
-                        if SHARE_FILTER.enters(entry.name):
-                            stack.append(entry.path)
-                        continue
-                    if not SHARE_FILTER.is_document_name(entry.name):
-                        continue
-                    st = entry.stat(follow_symlinks=False)
-                except OSError:
-                    continue
-                if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
+            for entry, st in SHARE_FILTER.entries(it, SHARE_FILTER.is_document_name):
+                if st is None:
+                    stack.append(entry.path)
+                elif stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode) or stat.S_ISFIFO(st.st_mode):
                     yield entry.path[cut:].replace(os.sep, "/"), st
