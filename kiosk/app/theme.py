@@ -19,6 +19,9 @@ PRIMARY_DOWN = rgba("#163a69")
 NAV = rgba("#16345c")
 LIGHT = rgba("#dde5f0")  # secondary buttons, dark text
 LIGHT_DOWN = rgba("#c3d0e3")
+# A button that cannot be used now (上一页 on the first page): grey, not the colour of one that can.
+DISABLED = rgba("#d3d7dd")
+DISABLED_TEXT = MUTED
 CHIP_ON = rgba("#1f4e8c")
 KEY = rgba("#ffffff")
 KEY_DARK = rgba("#4a4f57")

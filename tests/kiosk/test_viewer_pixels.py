@@ -232,6 +232,24 @@ def check_marks_on_text(img, state: dict) -> None:
         assert r > b + 20 and g > b + 10, f"the box at {x},{y} is tinted yellow (mean {r:.0f},{g:.0f},{b:.0f})"
 
 
+def _face(img, centre: dict) -> tuple[int, int, int]:
+    """The colour most of a button's face has: a strip below its text, inside the button."""
+    x, y = centre["x"], centre["y"]
+    strip = img.crop((x - 30, y + 26, x + 30, y + 32)).get_flattened_data()
+    return max(set(strip), key=list(strip).count)
+
+
+def test_a_page_turn_that_cannot_be_made_looks_unlike_one_that_can(screen):
+    state = screen.send(cmd="open", format="pdf", page=1, text_mode=False)
+    assert state["page"] == 1 and state["page_count"] > 1
+    prev = next((b for b in state["labels"] if b["text"] == t("viewer_prev")), None)
+    assert prev, "上一页 on page 1 is disabled (not among the buttons that can be tapped)"
+    face_prev, face_next = (_face(screen.shot("page-1-buttons"), b) for b in (prev, screen.button(t("viewer_next"))))
+    primary, grey = ([int(h[i : i + 2], 16) for i in (1, 3, 5)] for h in ("#1f4e8c", "#d3d7dd"))  # theme
+    assert all(abs(a - b) <= 6 for a, b in zip(face_next, primary, strict=True)), f"下一页 is blue: {face_next}"
+    assert all(abs(a - b) <= 6 for a, b in zip(face_prev, grey, strict=True)), f"上一页 is grey: {face_prev}"
+
+
 def test_text_mode_marks_the_search_words(screen):
     state = screen.send(cmd="open", format="pdf", terms=["养老"], text_mode=True)
     img = crop(screen.shot("text-marked"), text_column(state), inset=4)

@@ -62,7 +62,7 @@ def main() -> None:
                 "large_text": app.large_text, "message": viewer.message,
                 "validity": viewer.validity_text,
                 "text_rows": [c.texture_size[1] for c in viewer.ids.text_view.layout_manager.children],
-                "buttons": probe["buttons"]}
+                "buttons": probe["buttons"], "labels": probe["labels"]}
 
     def drawn(viewer) -> bool:
         if viewer.loading or not viewer.title:
