@@ -104,6 +104,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("app.fullscreen", True, "Full-screen, borderless window at the display's size."),
     Setting("app.width", 0, "Window width in pixels; 0 means the display's own size.", _non_negative, ">= 0"),
     Setting("app.height", 0, "Window height in pixels; 0 means the display's own size.", _non_negative, ">= 0"),
+    Setting("app.warm_words", 600, "Candidate words whose first results are computed ahead after each library change "
+            "(most documents first, one word at a time while nobody waits); 0: none.", _non_negative, ">= 0"),
     Setting("app.idle_timeout_s", 90.0, "Seconds without a touch before the return-home countdown.", _positive, "> 0"),
     Setting("app.countdown_s", 15.0, "Length of the 即将返回首页 countdown, seconds.", _positive, "> 0"),
     Setting("app.attract_after_s", 300.0, "Seconds without a touch before the attract screen.", _positive, "> 0"),

@@ -251,6 +251,27 @@ class Library:
             return self._engine.search(query, filters, limit=limit, offset=offset, sort=sort,
                                        with_facets=with_facets, query_cut=cut)
 
+    def words_to_warm(self, n: int) -> list[str]:
+        """The vocabulary words whose first results are worth computing ahead (most documents first)."""
+        if self.searching_titles:
+            return []
+        with self._lock:
+            return self._engine.vocab.most_common(n)
+
+    def warm(self, word: str, filters: Filters | None = None, *, limit: int = 20, sort: str = "relevance",
+             with_facets: bool = False) -> bool:
+        """Compute the first results of a candidate word before a visitor taps it (the candidate
+        bar offers only vocabulary words); kept until the library changes. Call one word at a
+        time from the reader's worker, so a visitor's search waits for one word at most."""
+        query, _cut = self.bounds.cut(word)
+        done = self._on_index(lambda: self._warm(query, filters, limit=limit, sort=sort, with_facets=with_facets))
+        return bool(done)
+
+    @guarded
+    def _warm(self, word: str, filters: Filters | None, *, limit: int, sort: str, with_facets: bool) -> bool:
+        with self._lock:
+            return self._engine.warm(word, filters, limit=limit, sort=sort, with_facets=with_facets)
+
     def search_facets(self, query: str, filters: Filters | None = None) -> dict[str, dict[str, int]]:
         """Only the facet counts of a search (no ranking, no hits): the screen's filter chips."""
         query, _cut = self.bounds.cut(query)

@@ -86,6 +86,10 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def most_common(self, n: int) -> list[str]:
+        """The ``n`` words found in the most documents (the candidates a visitor meets most)."""
+        return [e.word for e in sorted(self._entries.values(), key=lambda e: (-e.df, e.word))[:n]]
+
     def __contains__(self, word: object) -> bool:
         return word in self._entries
 

@@ -27,6 +27,7 @@ from index.vocab import Vocabulary, word_pinyin
 
 TEXT_CACHE_SIZE = 64
 RESULT_CACHE_SIZE = 256
+WARM_SIZE = 600  # vocabulary words whose first results are computed ahead (Library.warm)
 MAX_HOMOPHONE_CHARS = 30  # longer input is no title with a slip: no homophone search
 
 
@@ -44,6 +45,9 @@ class SearchEngine:
         self._facet_arrays: F.FacetArrays | None = None
         self._text_cache: OrderedDict[str, list[str]] = OrderedDict()
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
+        # First results of vocabulary words, computed ahead (``warm``): kept apart from the
+        # recent searches so that warming never pushes a visitor's search out; dropped together.
+        self._warm: dict[tuple[Any, ...], SearchResult] = {}
 
     def close(self) -> None:
         self.searcher.close()
@@ -68,6 +72,7 @@ class SearchEngine:
         if changed:
             self.generation += 1
             self._results.clear()
+            self._warm.clear()
         return changed
 
     # -- documents' text ----------------------------------------------------------------
@@ -119,6 +124,9 @@ class SearchEngine:
         if cached is not None:
             self._results.move_to_end(key)
             return _copy(cached)
+        cached = self._warm.get(key)
+        if cached is not None:
+            return _copy(cached)
         result = self._search(query, filters, limit=limit, offset=offset, sort=sort, with_facets=with_facets)
         result.query_cut = query_cut
         self._results[key] = result
@@ -126,9 +134,20 @@ class SearchEngine:
             self._results.popitem(last=False)
         return _copy(result)
 
+    def warm(self, word: str, filters: Filters | None = None, *, limit: int = 20, sort: str = "relevance",
+             with_facets: bool = False) -> bool:
+        """Compute ``word``'s first results ahead of a tap on it (``Library.warm``); False when
+        they were there already or the warm store is full (``WARM_SIZE``)."""
+        key = (self.generation, word, _filters_key(filters), limit, 0, sort, with_facets)
+        if key in self._results or key in self._warm or len(self._warm) >= WARM_SIZE:
+            return False
+        self._warm[key] = self._search(word, filters, limit=limit, offset=0, sort=sort, with_facets=with_facets)
+        return True
+
     def is_cached(self, query: str, filters: Filters | None = None, *, limit: int = 20, offset: int = 0,
                   sort: str = "relevance", with_facets: bool = True) -> bool:
-        return (self.generation, query, _filters_key(filters), limit, offset, sort, with_facets) in self._results
+        key = (self.generation, query, _filters_key(filters), limit, offset, sort, with_facets)
+        return key in self._results or key in self._warm
 
     def _search(self, query: str, filters: Filters | None, *, limit: int, offset: int, sort: str,
                 with_facets: bool) -> SearchResult:

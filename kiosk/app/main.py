@@ -189,6 +189,7 @@ class KioskApp(App):
         log.info("library open: %s", counts)
         for screen in self.sm.screens:
             screen.on_library_ready()
+        self._start_warming()
 
     def _on_library_failed(self, exc: BaseException) -> None:
         log.error("library cannot be opened: %s", exc)
@@ -212,6 +213,28 @@ class KioskApp(App):
             log.info("library changed; refreshing screens")
             for screen in self.sm.screens:
                 screen.on_library_changed()
+            self._start_warming()
+
+    def _start_warming(self) -> None:
+        """The first results of the candidate words a visitor is likeliest to tap, computed ahead
+        (``Library.warm``): one word a job, so a visitor's search waits for one word at most; a
+        new library change starts over (the jobs of the old chain are stale)."""
+        n = int(self.kconfig["app.warm_words"])
+        if n <= 0:
+            return
+        self.lib.invalidate("warm")
+        self.lib.submit(lambda lib: lib.words_to_warm(n), self._warm_next, channel="warm")
+
+    def _warm_next(self, words: list[str]) -> None:
+        from index.models import Filters
+        from kiosk.app.screens.search import PAGE_SIZE
+
+        if not words:
+            return
+        word, rest = words[0], words[1:]
+        # The Search screen's first page of a candidate: no filters, relevance, hits without counts.
+        self.lib.submit(lambda lib: lib.warm(word, Filters(), limit=PAGE_SIZE, with_facets=False),
+                        lambda _done: self._warm_next(rest), channel="warm")
 
     def _on_refresh_failed(self, exc: BaseException) -> None:
         self._refreshing = False

@@ -142,3 +142,24 @@ def test_title_search_cards_read_like_the_index_cards(make_library) -> None:
     card = ("id", "title", "kind", "doc_number", "issuer", "date", "validity", "source_path", "topic", "replaced_by")
     assert [getattr(listed, k) for k in card] == [getattr(indexed, k) for k in card]
     assert listed.doc_number == "国务院令第711号"
+
+
+def test_warmed_words_answer_from_the_warm_store_until_the_library_changes(make_library) -> None:
+    lib = make_library()
+    words = lib.words_to_warm(5)
+    assert words and all(w in lib.engine.vocab for w in words)
+    dfs = {w: df for w, df, _f, _i in lib.catalogue.vocab_rows()}
+    assert [dfs[w] for w in words] == sorted((dfs[w] for w in words), reverse=True), "most documents first"
+    word = words[0]
+    assert not lib.engine.is_cached(word, Filters(), limit=30, with_facets=False)
+    assert lib.warm(word, Filters(), limit=30)
+    assert lib.engine.is_cached(word, Filters(), limit=30, with_facets=False)
+    assert not lib.warm(word, Filters(), limit=30), "computed once"
+    warmed = lib.search(word, Filters(), limit=30, with_facets=False)
+    fresh = lib.engine._search(word, Filters(), limit=30, offset=0, sort="relevance", with_facets=False)
+    assert warmed == fresh and warmed.hits
+    # Warming fills its own store: the visitors' recent searches stay in theirs.
+    assert not lib.engine._results
+    add_docs(lib, [dict(path="新增/x.txt", title=f"关于{word}的补充通知", body=f"{word}。")])
+    assert not lib.engine.is_cached(word, Filters(), limit=30, with_facets=False), "a change drops it"
+    assert lib.search(word, Filters(), limit=30, with_facets=False).total == warmed.total + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import find_button, step, tap, texts, wait_for
+from conftest import find_button, library_call, step, tap, texts, wait_for
 
 
 def type_keys(app, keys: str) -> None:
@@ -136,3 +136,16 @@ def test_a_long_suggestion_or_entry_is_cut_with_the_message(app):
     search = app.sm.get_screen("search")
     assert search.query == "停" * limit
     assert search.limit_note == app.t("query_too_long", limit=limit)
+
+
+def test_the_commonest_candidate_words_are_searched_before_anyone_taps_them(app):
+    from index.models import Filters
+    from kiosk.app.screens.search import PAGE_SIZE
+
+    words = library_call(app, lambda lib: lib.words_to_warm(3))
+    assert len(words) == 3
+
+    def warmed(lib) -> bool:
+        return all(lib.engine.is_cached(w, Filters(), limit=PAGE_SIZE, with_facets=False) for w in words)
+
+    wait_for(lambda: library_call(app, warmed), timeout=30, what="the first results of the commonest words")
