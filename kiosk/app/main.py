@@ -77,6 +77,7 @@ class KioskApp(App):
         self.render = Worker("render", self._deliver, setup=PdfRenderer, teardown=lambda r: r.close())
         self._countdown: CountdownView | None = None
         self._refreshing = False
+        self.warming = False  # candidate words' first results being computed ahead (_start_warming)
         self._allow_close = False
         self._events: list[Any] = []
         self._probe_path = os.environ.get("KIOSK_APP_PROBE", "")
@@ -223,6 +224,7 @@ class KioskApp(App):
         if n <= 0:
             return
         self.lib.invalidate("warm")
+        self.warming = True
         self.lib.submit(lambda lib: lib.words_to_warm(n), self._warm_next, channel="warm")
 
     def _warm_next(self, words: list[str]) -> None:
@@ -230,6 +232,7 @@ class KioskApp(App):
         from kiosk.app.screens.search import PAGE_SIZE
 
         if not words:
+            self.warming = False
             return
         word, rest = words[0], words[1:]
         # The Search screen's first page of a candidate: no filters, relevance, hits without counts.
