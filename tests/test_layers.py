@@ -39,7 +39,7 @@ LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"index.analysis", "index.docnumber", "index.vocab", "index.extract", "index.metadata",
                "index.ocr_cache", "index.scanview", "index.handwriting"}),
     frozenset({"index.catalogue", "index.whoosh_index", "index.search", "index.recovery"}),
-    frozenset({"index.library"}),
+    frozenset({"index.library", "index.library_writer"}),
     frozenset({"index.sync", "index.usage"}),
     frozenset({"index.ops"}),
 )
