@@ -72,6 +72,7 @@ class Lexicon:
             freq.update(ch for ch in normalize(title) if _is_han(ch))
         self._df: dict[str, int] = {}
         self._by_first: dict[str, list[str]] = {}
+        self._by_second: dict[str, list[str]] = {}  # spell: a word whose first character was misread
         self._prefixes: set[str] = set()
         for word, df in vocab:
             if df <= 0 or len(word) < 2 or not all(_is_han(ch) for ch in word):
@@ -79,6 +80,7 @@ class Lexicon:
             self._df[word] = df
             freq.update({ch: df for ch in word})
             self._by_first.setdefault(word[0], []).append(word)
+            self._by_second.setdefault(word[1], []).append(word)
             for i in range(1, len(word)):
                 self._prefixes.add(word[:i])
         for words in self._by_first.values():
@@ -161,26 +163,29 @@ class Lexicon:
 
         ``positions`` are the reranked (character, score) lists of each written character.
         A word scores the mean of its characters' scores plus a bonus for documents that
-        carry it, less a little for every character beyond the written ones. The first
-        character must be among its position's readings; of the others, one in three may be
-        missing (scored ``MISS_SCORE``): a word is still offered when one character was misread.
+        carry it, less a little for every character beyond the written ones. The first or the
+        second character must be among its position's readings; one character in three may be
+        missing (scored ``MISS_SCORE``): a word is still offered when one character was misread,
+        the first one included (an unsteady 通 is read 管, 山 is read 女).
         """
         n = len(positions)
         if n == 0:
             return []
         tables = [dict(pos[:SPELL_DEPTH]) for pos in positions]
+        candidates = {w for first in tables[0] for w in self._by_first.get(first, [])}
+        if n >= 2:  # the first character may be the misread one
+            candidates.update(w for second in tables[1] for w in self._by_second.get(second, []))
         scored: list[tuple[float, str]] = []
-        for first in tables[0]:
-            for w in self._by_first.get(first, []):
-                if len(w) < n:
-                    continue
-                parts = [tables[i].get(w[i]) for i in range(n)]
-                misses = sum(p is None for p in parts)
-                if misses > max(1, n // 3) or (misses and n < 2):
-                    continue
-                s = sum(MISS_SCORE if p is None else p for p in parts) / n
-                s += WORD_DF_WEIGHT * math.log1p(self._df[w]) / self._log_max_df - WORD_LENGTH_COST * (len(w) - n)
-                scored.append((s, w))
+        for w in candidates:
+            if len(w) < n:
+                continue
+            parts = [tables[i].get(w[i]) for i in range(n)]
+            misses = sum(p is None for p in parts)
+            if misses > max(1, n // 3) or (misses and n < 2):
+                continue
+            s = sum(MISS_SCORE if p is None else p for p in parts) / n
+            s += WORD_DF_WEIGHT * math.log1p(self._df[w]) / self._log_max_df - WORD_LENGTH_COST * (len(w) - n)
+            scored.append((s, w))
         scored.sort(key=lambda sw: (-sw[0], len(sw[1]), sw[1]))
         return [w for _, w in scored[:limit]]
 

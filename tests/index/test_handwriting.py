@@ -191,6 +191,24 @@ def test_sequence_spells_vocabulary_words(rec: Recognizer, demo_lexicon: Lexicon
     assert found >= len(words) - 1, found
 
 
+def test_a_word_is_spelled_when_its_first_character_was_misread(demo_lexicon: Lexicon) -> None:
+    # What an unsteady 通 gives: 管 first, 通 nowhere among the readings; 知 read right.
+    positions = [[("管", 0.9), ("局", 0.6), ("假", 0.4)], [("知", 0.9), ("的", 0.3)]]
+    assert "通知" in demo_lexicon.spell(positions)
+    # Two of two misread: nothing to go on.
+    assert "通知" not in demo_lexicon.spell([[("管", 0.9)], [("的", 0.9)]])
+
+
+@needs_model
+@needs_strokes
+def test_words_of_the_library_written_unsteadily_are_spelled(rec: Recognizer, demo_lexicon: Lexicon) -> None:
+    words = [w for w, _ in sorted(demo_lexicon._df.items(), key=lambda x: (-x[1], x[0]))
+             if 2 <= len(w) <= 4 and all(S.known(c) for c in w)][:40]
+    found = sum(word in demo_lexicon.read_sequence(rec, [written(ch, 9000 + 10 * k + i) for i, ch in enumerate(word)]
+                                                   ).words[:10] for k, word in enumerate(words))
+    assert found / len(words) >= 0.9, f"{found} of {len(words)} words spelled (0.98 measured on other seeds)"
+
+
 @needs_model
 @needs_strokes
 def test_read_offers_candidates_and_words(rec: Recognizer, demo_lexicon: Lexicon) -> None:
