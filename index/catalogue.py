@@ -178,6 +178,16 @@ class Catalogue:
         return {p: FileState(s, m, c, g) for p, s, m, c, g in
                 self.conn.execute("SELECT source_path, size, mtime, checksum, sync_sig FROM documents")}
 
+    def paths_under(self, folder: str) -> list[str]:
+        """Source paths of the documents below ``folder`` ("a/b", or "" for the whole share)."""
+        if not folder:
+            return [r[0] for r in self.conn.execute("SELECT source_path FROM documents")]
+        prefix = folder.rstrip("/") + "/"
+        # A range on the UNIQUE index of source_path: every path that begins with the prefix.
+        return [r[0] for r in self.conn.execute(
+            "SELECT source_path FROM documents WHERE source_path >= ? AND source_path < ?",
+            (prefix, prefix[:-1] + chr(ord("/") + 1)))]
+
     def family_of(self, conn: sqlite3.Connection, doc_id: str) -> str | None:
         row = conn.execute("SELECT family FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return row[0] if row else None

@@ -287,9 +287,8 @@ class SyncDaemon:
             case DirDeleted(rel):
                 self.tracker.forget_under(self.share_root / rel)
                 prefix = ing.key(rel) + "/"
-                for k in self.lib.catalogue.file_states():
-                    if k.startswith(prefix):
-                        self.removals[k] = rel + "/" + k[len(prefix):]
+                for k in self.lib.catalogue.paths_under(ing.key(rel)):
+                    self.removals[k] = rel + "/" + k[len(prefix):]
                 self._last_removal_event = self._now()
             case DirTouched(rel):
                 path = self.share_root / rel
@@ -308,9 +307,9 @@ class SyncDaemon:
         if rel.endswith(".json"):
             doc = rel[: -len(".json")]
             return [doc] if os.path.lexists(self.share_root / doc) else []
-        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
-        return [k for k in self.lib.catalogue.file_states()
-                if k.startswith(folder) and "/" not in k[len(folder):]]
+        folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        cut = len(folder) + 1 if folder else 0
+        return [k for k in self.lib.catalogue.paths_under(folder) if "/" not in k[cut:]]
 
     # ------------------------------------------------------------ ingestion
     def _pause(self, why: str) -> None:

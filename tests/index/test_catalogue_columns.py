@@ -129,3 +129,11 @@ def test_a_retitled_document_leaves_its_old_family(make_library) -> None:
     with lib.writer() as w:
         w.update_meta(newest.id, newest.meta)
     assert _validity(lib, "a/2008.txt") == ("有效", "")
+
+
+def test_paths_under_a_folder_are_the_documents_below_it_only(make_library) -> None:
+    lib = make_library([dict(path=p, title=f"文件{i}", body="正文。")
+                        for i, p in enumerate(["a/b/x.txt", "a/bc/y.txt", "a/b.txt", "a/b/c/d.txt", "z.txt"])])
+    assert sorted(lib.catalogue.paths_under("a/b")) == ["a/b/c/d.txt", "a/b/x.txt"]
+    assert sorted(lib.catalogue.paths_under("a/b/")) == ["a/b/c/d.txt", "a/b/x.txt"]
+    assert len(lib.catalogue.paths_under("")) == 5

@@ -377,3 +377,34 @@ def test_share_missing_at_start_is_taken_when_it_appears(
     write_doc(share, f"{PUBLIC}/关于恢复开放的通知.txt", "关于恢复开放的通知")
     pump(d, clock, lambda: doc_at(d, f"{PUBLIC}/关于恢复开放的通知.txt") is not None)
     assert d.state.share_ok is True
+
+
+def test_a_folder_catalogue_written_later_describes_its_folders_documents(
+    share: Path, make_daemon: Callable[..., SyncDaemon], clock: FakeClock
+) -> None:
+    write_doc(share, f"{PUBLIC}/甲.txt", "关于甲事项的通知")
+    write_doc(share, f"{PUBLIC}/乙.txt", "关于乙事项的通知")
+    write_doc(share, f"{PUBLIC}/下级/丙.txt", "关于丙事项的通知")
+    d = make_daemon()
+    assert doc_at(d, f"{PUBLIC}/甲.txt").meta.doc_number == ""
+    (share / PUBLIC / "目录.csv").write_text("文件名,文号\n甲.txt,威环政发〔2024〕3号\n乙.txt,威环政发〔2024〕4号\n",
+                                            encoding="utf-8")
+    pump(d, clock, lambda: doc_at(d, f"{PUBLIC}/乙.txt").meta.doc_number == "威环政发〔2024〕4号")
+    assert doc_at(d, f"{PUBLIC}/甲.txt").meta.doc_number == "威环政发〔2024〕3号"
+    assert doc_at(d, f"{PUBLIC}/下级/丙.txt").meta.doc_number == ""  # another folder: not its catalogue
+    assert d.extracted == 0  # same content: only the metadata was derived again
+
+
+def test_a_deleted_folder_takes_its_documents_and_only_them(
+    share: Path, make_daemon: Callable[..., SyncDaemon], clock: FakeClock
+) -> None:
+    import shutil
+
+    write_doc(share, f"{PUBLIC}/通知/一.txt", "关于第一事项的通知")
+    write_doc(share, f"{PUBLIC}/通知/二/三.txt", "关于第三事项的通知")
+    write_doc(share, f"{PUBLIC}/通知书.txt", "关于通知书格式的通知")  # a name that begins like the folder
+    d = make_daemon(**{"sync.allow_mass_removal": True})  # two of three: the guard would hold them
+    assert d.lib.catalogue.count() == 3
+    shutil.rmtree(share / PUBLIC / "通知")
+    pump(d, clock, lambda: d.lib.catalogue.count() == 1)
+    assert doc_at(d, f"{PUBLIC}/通知书.txt") is not None
