@@ -22,6 +22,7 @@ from index.errors import ConfigError, KioskError
 COMMANDS = (
     "search", "candidates", "handwriting", "sync", "index", "status", "app", "doctor", "fleet", "metrics", "report", "hash_pin",
 )
+OPTIONS_WITH_VALUE = ("--config",)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,12 +30,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"kiosk: {message} (see 'kiosk --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The module of the command ``argv`` names (its first word that is not an option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word in OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            name = word.replace("-", "_")
+            return name if name in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: with a known command, only that command's module is imported
+    (``kiosk search`` answers sooner: the others import the health checks, the report's
+    charts…); otherwise every command, for the help and the error message."""
     parser = _Parser(prog="kiosk", description="Reading Room Kiosk: archive-bureau document terminals.")
     parser.add_argument("--config", help="configuration file (default /etc/reading-room-kiosk/kiosk.toml, else the demo settings)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    chosen = _chosen_command(argv) if argv is not None else None
+    for name in (chosen,) if chosen else COMMANDS:
         importlib.import_module(f"kiosk.commands.{name}").register(sub)
     return parser
 
@@ -48,7 +65,8 @@ def _one_line(exc: KioskError) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
