@@ -39,3 +39,11 @@ def test_the_command_is_the_first_word_that_is_not_an_option() -> None:
     assert _chosen_command(["--config=a.toml", "hash-pin"]) == "hash_pin"
     assert _chosen_command(["nosuch"]) is None
     assert _chosen_command([]) is None
+
+
+def test_segmenting_a_query_does_not_import_pkg_resources_and_leaves_it_importable() -> None:
+    code = ("import sys; from index.analysis import query_words; words = query_words('信息公开工作'); "
+            "shielded = 'pkg_resources' not in sys.modules; import pkg_resources; "
+            "print(words, shielded, hasattr(pkg_resources, 'resource_stream'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['信息', '公开', '工作'] True True"
