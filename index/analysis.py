@@ -137,38 +137,10 @@ def WordAnalyzer() -> Analyzer:
     return WordTokenizer()  # type: ignore[return-value]
 
 
-_jieba_ready = False
-
-
-def _import_jieba() -> Any:
-    """``import jieba`` without the ``pkg_resources`` it tries first (about 80 ms of a CLI
-    start, measured): jieba falls back to opening its files beside its own module, the same
-    files. Only the import is shielded; ``pkg_resources`` stays importable for everyone else."""
-    import sys
-
-    if "jieba" in sys.modules or "pkg_resources" in sys.modules:
-        import jieba
-
-        return jieba
-    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # makes the import raise ImportError
-    try:
-        import jieba
-    finally:
-        del sys.modules["pkg_resources"]
-    return jieba
-
-
 def _jieba() -> Any:
-    global _jieba_ready
-    jieba = _import_jieba()
+    from index.jieba_dict import ready_jieba
 
-    if not _jieba_ready:
-        import logging
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba_ready = True
-    return jieba
+    return ready_jieba()
 
 
 def search_words(text: str) -> list[str]:

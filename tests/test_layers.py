@@ -37,7 +37,7 @@ LEVELS: tuple[frozenset[str], ...] = (
     frozenset({"index", "index.errors", "index.messages", "index.models", "index.normalize", "index.atomic",
                "index.config", "index.bounds", "index.lock"}),
     frozenset({"index.analysis", "index.docnumber", "index.vocab", "index.extract", "index.metadata",
-               "index.ocr_cache", "index.scanview", "index.handwriting"}),
+               "index.ocr_cache", "index.scanview", "index.handwriting", "index.jieba_dict"}),
     frozenset({"index.catalogue", "index.whoosh_index", "index.search", "index.recovery"}),
     frozenset({"index.library", "index.library_writer"}),
     frozenset({"index.sync", "index.usage"}),
