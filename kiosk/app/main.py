@@ -32,6 +32,7 @@ from kiosk.app.widgets import CountdownView
 from kiosk.app.worker import Worker
 
 log = logging.getLogger(__name__)
+WARM_AFTER_CHANGE_S = 5.0  # the library still this long after a change: compute the candidates' results
 
 HERE = Path(__file__).resolve().parent
 SCREENS = ("home", "search", "browse", "gazette", "viewer", "qr", "attract", "admin_pin", "admin")
@@ -78,6 +79,7 @@ class KioskApp(App):
         self._countdown: CountdownView | None = None
         self._refreshing = False
         self.warming = False  # candidate words' first results being computed ahead (_start_warming)
+        self._warm_later = Clock.create_trigger(lambda dt: self._start_warming(), WARM_AFTER_CHANGE_S)
         self._allow_close = False
         self._events: list[Any] = []
         self._probe_path = os.environ.get("KIOSK_APP_PROBE", "")
@@ -214,7 +216,11 @@ class KioskApp(App):
             log.info("library changed; refreshing screens")
             for screen in self.sm.screens:
                 screen.on_library_changed()
-            self._start_warming()
+            # While the sync is still bringing documents, each change would start the chain over:
+            # it starts once the library has been still for a moment.
+            self.lib.invalidate("warm")
+            self._warm_later.cancel()
+            self._warm_later()
 
     def _start_warming(self) -> None:
         """The first results of the candidate words a visitor is likeliest to tap, computed ahead
