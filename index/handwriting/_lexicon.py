@@ -63,6 +63,8 @@ class Reading:
 
     candidates: list[str]
     words: list[str] = field(default_factory=list)
+    ranked: Scored = field(default_factory=list)  # the reranked readings: a position for ``spell``
+    spelled: list[str] = field(default_factory=list)  # the words among ``words`` spelled with ``earlier``
 
 
 class Lexicon:
@@ -128,15 +130,21 @@ class Lexicon:
         out.sort(key=lambda cs: -cs[1])
         return out
 
-    def read(self, recognizer: Recognizer, char: Character, context: str = "", limit: int = 12) -> Reading:
-        """Candidates for the character being written after ``context``, and the words they begin."""
+    def read(self, recognizer: Recognizer, char: Character, context: str = "", limit: int = 12,
+             earlier: Sequence[Scored] = ()) -> Reading:
+        """Candidates for the character being written after ``context``, and the words they begin.
+
+        ``earlier``: the readings of the characters written just before, one after another (the
+        pad keeps them); the words they spell with this one come first, so a word is offered
+        even when an earlier character went into the box misread (通 read 甬, then 知: 通知)."""
         ranked = self.rerank(recognizer.classify(char, NBEST), context)
         candidates = [ch for ch, _ in ranked[:limit]]
+        spelled = self.spell([*earlier, ranked], limit=4) if earlier else []
+        words = list(spelled)
         ctx = self._context(context)
-        words: list[str] = []
         for ch in candidates[:3]:  # whole words only for the likeliest readings
             words.extend(w for w in self.words_after(ctx + ch, limit=4) if w not in words)
-        return Reading(candidates, words[:limit])
+        return Reading(candidates, words[:limit], ranked, spelled)
 
     # -- words ------------------------------------------------------------------------------
     def words_after(self, context: str, limit: int = 8) -> list[str]:

@@ -136,6 +136,12 @@ class HandwritingPanel(BoxLayout):
         self._asked = 0  # strokes asked about
         self._answered = 0  # strokes the shown candidates are for
         self._stroke_end = 0.0
+        # The characters written by hand one after another into the end of the box, and each
+        # one's readings: the words they spell are offered even when one went in misread.
+        self._written = ""
+        self._positions: list[Any] = []
+        self._ranked: Any = []  # the readings of what is on the pad now
+        self._spelled: list[str] = []  # the words offered from those readings
 
     @classmethod
     def worker(cls) -> Worker:
@@ -162,7 +168,11 @@ class HandwritingPanel(BoxLayout):
         if not self.ids.pad.strokes:
             self.offer_next()
 
-    def reset(self) -> None:
+    def reset(self, *, keep_written: bool = False) -> None:
+        """A clean pad; ``keep_written`` keeps the readings of the characters already in the box
+        (重写 wipes only the character being written; a new visitor gets nothing of the last)."""
+        if not keep_written:
+            self._written, self._positions = "", []
         self._commit_trigger.cancel()
         self._pending_commit = False
         if HandwritingPanel._worker is not None:  # never start the recogniser just to reset
@@ -170,6 +180,7 @@ class HandwritingPanel(BoxLayout):
         self.ids.pad.clear()
         self.chars, self.words = [], []
         self._asked = self._answered = 0
+        self._ranked, self._spelled = [], []
 
     # -- strokes ----------------------------------------------------------------------------
     def on_stroke_start(self) -> None:
@@ -183,6 +194,7 @@ class HandwritingPanel(BoxLayout):
 
         char = Character(max(pad.width, 1), max(pad.height, 1), tuple(tuple(s) for s in pad.strokes))
         lexicon, context = self._lexicon, self.context
+        earlier = list(self._positions) if self._written and context.endswith(self._written) else []
         self._asked = len(pad.strokes)
         asked = self._asked
         self._stroke_end = time.perf_counter()
@@ -192,7 +204,7 @@ class HandwritingPanel(BoxLayout):
                 from index.handwriting import Reading
 
                 return Reading([c for c, _ in rec.classify(char, 12)], [])
-            return lexicon.read(rec, char, context)
+            return lexicon.read(rec, char, context, earlier=earlier)
 
         self.worker().submit(read, lambda r: self._got_reading(r, asked), channel="read", on_error=self._failed)
         self._commit_trigger()
@@ -201,6 +213,7 @@ class HandwritingPanel(BoxLayout):
         if asked != len(self.ids.pad.strokes):
             return  # strokes were cleared or added meanwhile
         self.chars, self.words = list(reading.candidates), list(reading.words)
+        self._ranked, self._spelled = list(reading.ranked), list(reading.spelled)
         self._answered = asked
         self.last_latency_ms = (time.perf_counter() - self._stroke_end) * 1000
         self.unavailable = ""
@@ -234,11 +247,23 @@ class HandwritingPanel(BoxLayout):
         self._pending_commit = False
         if HandwritingPanel._worker is not None:
             HandwritingPanel._worker.invalidate("read")
-        tail = self._context_tail(text)
+        if not self.context.endswith(self._written):  # the box changed another way meanwhile
+            self._written, self._positions = "", []
+        written_here = bool(self.ids.pad.strokes)
+        spelled = text in self._spelled and len(self._written) > 0
+        tail = "" if spelled else self._context_tail(text)
         self.ids.pad.clear()
         self._asked = self._answered = 0
         if self.owner is not None:
+            if spelled:  # the characters written for it leave the box, misread ones included
+                for _ in self._written:
+                    self.owner.hand_backspace()
             self.owner.hand_commit(text[len(tail):] if tail else text)
+        if written_here and len(text) == 1 and not spelled:
+            self._written += text
+            self._positions.append(self._ranked)
+        else:
+            self._written, self._positions = "", []
         self.offer_next()
 
     def _context_tail(self, word: str) -> str:
@@ -254,13 +279,18 @@ class HandwritingPanel(BoxLayout):
         if lex is None or not self.context:
             self.chars, self.words = [], []
             return
-        self.words = lex.words_after(self.context, limit=8)
+        # Words the characters written by hand spell, misread ones included (通 went in as 甬,
+        # then 知: 通知 is offered, and a tap puts it in their place), then the words the box begins.
+        spelled = [w for w in lex.spell(self._positions, limit=4) if w != self._written] \
+            if len(self._positions) >= 2 and self.context.endswith(self._written) else []
+        self._spelled = spelled
+        self.words = [*spelled, *(w for w in lex.words_after(self.context, limit=8) if w not in spelled)]
         self.chars = lex.next_characters(self.context, limit=10)
 
     def rewrite(self) -> None:
         """重写: wipe the pad (the box keeps what was committed)."""
         App.get_running_app().mark_session()
-        self.reset()
+        self.reset(keep_written=True)
         self.offer_next()
 
     def backspace(self) -> None:
@@ -273,11 +303,12 @@ class HandwritingPanel(BoxLayout):
             if pad.strokes:
                 self.on_stroke()
             else:
-                self.reset()
+                self.reset(keep_written=True)
                 self.offer_next()
             return
         if self.owner is not None:
             self.owner.hand_backspace()
+        self._written, self._positions = "", []
         self.offer_next()
 
     def on_chars(self, *args: Any) -> None:

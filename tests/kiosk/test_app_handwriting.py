@@ -150,6 +150,29 @@ def test_a_word_continues_what_is_in_the_box(app):
     assert search.committed == "信息公开"
 
 
+def test_a_word_is_offered_in_place_of_a_misread_character(app):
+    """通 goes into the box as another character; after 知 the word row offers 通知, and a tap on
+    it replaces what was written (甬知 -> 通知), as the speller of the CLI does for a sequence."""
+    search, panel = open_pad(app)
+    panel._commit_trigger.timeout = 60
+    search.committed = ""
+    pad = panel.ids.pad
+    write(pad, "通")
+    wait_for(lambda: panel.chars and panel._answered == len(pad.strokes), timeout=15, what="readings of 通")
+    wrong = next(c for c in panel.chars if c != "通")  # the visitor's finger, or the pause, takes a misreading
+    tap(find_button(panel.ids.char_bar, wrong))
+    wait_for(lambda: search.committed == wrong, what="the misread character in the box")
+    write(pad, "知")
+    wait_for(lambda: panel.chars and panel._answered == len(pad.strokes), timeout=15, what="readings of 知")
+    panel.commit_best()
+    wait_for(lambda: len(search.committed) == 2 and "通知" in panel.words, timeout=15,
+             what="通知 offered after the second character")
+    assert search.committed.startswith(wrong)
+    tap(find_button(panel.ids.word_bar, "通知"))
+    wait_for(lambda: search.committed == "通知", what="the word in place of what was written")
+    wait_for(lambda: search.total > 0, timeout=15, what="results for 通知")
+
+
 # -- end to end: the real app window, xdotool strokes, screenshots ---------------------------
 
 def p_window(k) -> list[int]:
