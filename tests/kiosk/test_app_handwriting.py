@@ -150,6 +150,30 @@ def test_a_word_continues_what_is_in_the_box(app):
     assert search.committed == "信息公开"
 
 
+def test_a_strokes_candidates_are_set_before_the_next_frame(app, monkeypatch):
+    """The stroke and its candidates reach the screen in one frame: the UI waits for the
+    recogniser briefly (handpad.SAME_FRAME_WAIT_S; widened here so a loaded machine cannot
+    make the test depend on timing) instead of drawing the stroke first and the candidates
+    in the frame after."""
+    from kivy.tests.common import UnitTestTouch
+
+    import kiosk.app.handpad as handpad
+
+    monkeypatch.setattr(handpad, "SAME_FRAME_WAIT_S", 5.0)
+    search, panel = open_pad(app)
+    panel._commit_trigger.timeout = 60
+    pad = panel.ids.pad
+    panel.chars = []
+    x, y = pad.to_window(pad.x + pad.width * 0.2, pad.y + pad.height * 0.5)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    for i in range(1, 12):
+        touch.touch_move(x + pad.width * 0.05 * i, y)
+    touch.touch_up()  # 一: no frame stepped between the release and the look below
+    assert panel.chars and panel._answered == len(pad.strokes) == 1
+    assert "一" in panel.chars[:5]
+
+
 def test_a_word_is_offered_in_place_of_a_misread_character(app):
     """通 goes into the box as another character; after 知 the word row offers 通知, and a tap on
     it replaces what was written (甬知 -> 通知), as the speller of the CLI does for a sequence."""
