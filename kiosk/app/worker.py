@@ -30,6 +30,9 @@ class _Job:
     fn: Callable[[Any], Any]
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
+    answered: threading.Event | None = None  # set when the answer is in (submit with wait_s)
+    answer: tuple[Any, BaseException | None] | None = None
+    delivered: bool = False  # given to the UI already, by the waiting submit
 
 
 class Worker:
@@ -72,14 +75,22 @@ class Worker:
         *,
         channel: str | None = None,
         on_error: Callable[[BaseException], None] | None = None,
+        wait_s: float = 0.0,
     ) -> int:
-        """Run ``fn(resource)`` on the worker thread; ``on_done(result)`` on the UI thread if still current."""
+        """Run ``fn(resource)`` on the worker thread; ``on_done(result)`` on the UI thread if still current.
+
+        ``wait_s``: called on the UI thread, wait that long for the answer and deliver it at once
+        when it came in time, so that it is drawn in the frame of the touch that asked (a frame
+        that redraws costs 60-90 ms with software GL); a later answer is delivered as usual."""
         generation = 0
         if channel is not None:
             with self._lock:
                 generation = self._generations.get(channel, 0) + 1
                 self._generations[channel] = generation
-        self._queue.put(_Job(channel, generation, fn, on_done, on_error))
+        job = _Job(channel, generation, fn, on_done, on_error, threading.Event() if wait_s > 0 else None)
+        self._queue.put(job)
+        if job.answered is not None and job.answered.wait(wait_s) and job.answer is not None:
+            self._hand_over(job, *job.answer)
         return generation
 
     def _stale(self, job: _Job) -> bool:
@@ -112,16 +123,21 @@ class Worker:
                 log.exception("worker %s: teardown failed", self.name)
 
     def _finish(self, job: _Job, result: Any, error: BaseException | None) -> None:
-        def on_ui() -> None:
-            if self._stale(job):
-                return  # a newer question was asked meanwhile: drop this answer
-            if error is not None:
-                if job.on_error:
-                    job.on_error(error)
-            elif job.on_done:
-                job.on_done(result)
+        if job.answered is not None:
+            job.answer = (result, error)
+            job.answered.set()
+        self._deliver(lambda: self._hand_over(job, result, error))
 
-        self._deliver(on_ui)
+    def _hand_over(self, job: _Job, result: Any, error: BaseException | None) -> None:
+        """On the UI thread: the answer to its callback, once, unless a newer question made it stale."""
+        if job.delivered or self._stale(job):
+            return  # given already, or a newer question was asked meanwhile: drop this answer
+        job.delivered = True
+        if error is not None:
+            if job.on_error:
+                job.on_error(error)
+        elif job.on_done:
+            job.on_done(result)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._queue.put(None)

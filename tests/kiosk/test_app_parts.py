@@ -96,6 +96,26 @@ def test_worker_drops_stale_answers_and_survives_errors():
     assert len(errors) == 1 and isinstance(errors[0], ZeroDivisionError)
 
 
+def test_a_waiting_submit_delivers_a_quick_answer_at_once_and_only_once():
+    delivered: list = []
+    w = Worker("t", delivered.append)  # the UI's queue: run by hand below
+    w.start()
+    try:
+        results: list = []
+        w.submit(lambda _: "quick", results.append, channel="search", wait_s=5.0)
+        assert results == ["quick"], "delivered before submit returned, for this frame"
+        gate = threading.Event()
+        w.submit(lambda _: gate.wait(5) and "slow", results.append, channel="search", wait_s=0.05)
+        assert results == ["quick"], "a slow answer is not waited for"
+        gate.set()
+        w.submit(lambda _: None, channel="other", wait_s=5.0)  # the queue has run the slow job
+        for fn in delivered:
+            fn()
+        assert results == ["quick", "slow"], "each answer once: the quick one is not given again"
+    finally:
+        w.stop()
+
+
 def test_pin_hash_roundtrip_and_bad_hashes():
     stored = hash_pin("2580", iterations=1000)
     assert stored.startswith("pbkdf2_sha256$1000$")

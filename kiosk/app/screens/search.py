@@ -24,6 +24,8 @@ from kiosk.app.screens.base import KScreen
 from kiosk.app.widgets import ChooserView, KeyButton
 
 PAGE_SIZE = 30
+SAME_FRAME_WAIT_S = 0.03  # how long a search waits for its answer to be drawn in the same frame
+
 FACETS = ("kind", "year", "issuer", "topic", "validity")
 LETTERS = set(string.ascii_lowercase)
 
@@ -365,7 +367,9 @@ class SearchScreen(KScreen):
         def facets(library: Any) -> dict[str, dict[str, int]]:
             return library.search_facets(query, filters)  # counts only: no ranking, no hits
 
-        self.app.lib.submit(search, done, channel="search", on_error=self._on_error)
+        # The answer in the frame of the tap when it comes within a frame (a candidate word's
+        # results are computed ahead: a dictionary lookup), else the frame after.
+        self.app.lib.submit(search, done, channel="search", on_error=self._on_error, wait_s=SAME_FRAME_WAIT_S)
         if not more:
             self.app.lib.submit(facets, self._on_facets, channel="facets")
 
