@@ -38,8 +38,10 @@ if TYPE_CHECKING:
     from index.library import Library
 from index.errors import IndexCorrupt, KioskError, ShareUnavailable
 from index.sync import ingest as ing
+from index.sync.admit import Refused
 from index.sync.events import Deleted, DirDeleted, DirTouched, MetadataChanged, Moved, Touched
 from index.sync.guard import RemovalGuard
+from index.sync.reconcile import needs_taking, reconcile_once, scan_share
 from index.sync.stability import FileStabilityTracker
 from index.sync.status import StatusPublisher, SyncState, build_status, free_mb
 from index.sync.watch import Event, ShareWatcher, walk_share
@@ -152,7 +154,6 @@ class SyncDaemon:
 
     def first_pass(self) -> None:
         """The core's one-shot ``reconcile_once`` (removals guarded), then watching takes over."""
-        from index.sync.reconcile import reconcile_once
 
         if not self.share_root.is_dir():
             log.warning("share %s is not available at start; watching for it", self.share_root)
@@ -461,31 +462,40 @@ class SyncDaemon:
 
     # ------------------------------------------------------------ rescans
     def rescan(self) -> None:
-        """Safety net: compare the whole share with the catalogue; feed differences to the tracker."""
+        """Safety net: compare the whole share with the catalogue (the reconcile pass's scan and
+        its ``needs_taking``: size, mtime and metadata sources); feed differences to the tracker."""
         self._last_rescan = self._now()
         cat = self.lib.catalogue
         if not self._share_is_ours():
             return
         known = cat.file_states()
-        seen: set[str] = set()
+        rejected = {r.source_path: r for r in cat.rejections()}
+        outside: list[str] = []
+        refused: list[Refused] = []
         try:
-            for rel, st in walk_share(self.share_root):
-                k = ing.key(rel)
-                seen.add(k)
-                rec = known.get(k)
-                if rec is not None and (rec.size, rec.mtime) == (st.st_size, st.st_mtime):
-                    continue
-                rej = cat.rejection(k)
-                if rec is None and rej is not None and rej.size == st.st_size and rej.mtime == st.st_mtime:
-                    continue
-                if rel not in self.todo:
-                    self.tracker.touch(self.share_root / rel)
+            with os.scandir(self.share_root):  # the walk below skips what it cannot read: not the root
+                pass
+            files = scan_share(self.share_root, outside.append, refused.append)
         except OSError as exc:
             log.warning("rescan of %s failed: %s", self.share_root, exc.strerror or exc)
             self.state.share_ok = False
             self.state.last_sync_ok = False
             self._status_dirty = True
             return
+        seen = {f.rel_path for f in files} | set(outside) | {r.key for r in refused}
+        for f in files:
+            if needs_taking(f, known.get(f.rel_path), rejected.get(f.rel_path)):
+                rel = f.path.relative_to(self.share_root).as_posix()
+                if rel not in self.todo:
+                    self.tracker.touch(f.path)
+        for key in outside:  # taken to be refused with their reason (once)
+            rej = rejected.get(key)
+            if rej is None or rej.reason != "symlink_outside":
+                self.tracker.touch(self.share_root / key)
+        for r in refused:
+            rej = rejected.get(r.key)
+            if rej is None or (rej.reason, rej.size, rej.mtime) != (r.reason, r.size, r.mtime):
+                self.tracker.touch(self.share_root / r.key)
         for k in known.keys() - seen:
             self.removals.setdefault(k, k)
         for k in [k for k in self.removals if k in seen]:

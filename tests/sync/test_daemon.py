@@ -408,3 +408,20 @@ def test_a_deleted_folder_takes_its_documents_and_only_them(
     shutil.rmtree(share / PUBLIC / "通知")
     pump(d, clock, lambda: d.lib.catalogue.count() == 1)
     assert doc_at(d, f"{PUBLIC}/通知书.txt") is not None
+
+
+def test_the_rescan_finds_a_sidecar_change_the_watcher_missed(
+    share: Path, make_daemon: Callable[..., SyncDaemon], clock: FakeClock
+) -> None:
+    rel = f"{PUBLIC}/停车.txt"
+    write_doc(share, rel, "关于停车管理的通知")
+    d = make_daemon()
+    assert doc_at(d, rel).meta.doc_number == ""
+    d.watcher.stop()  # deaf, as a watcher on a share that lost its events
+    (share / (rel + ".json")).write_text(json.dumps({"文号": "威环政发〔2024〕9号"}, ensure_ascii=False),
+                                         encoding="utf-8")
+    settle(d, clock, rounds=3)
+    assert doc_at(d, rel).meta.doc_number == "", "nothing heard: the watcher is stopped"
+    d.rescan()  # same size and mtime of the document: only its metadata sources changed
+    pump(d, clock, lambda: doc_at(d, rel).meta.doc_number == "威环政发〔2024〕9号")
+    assert d.extracted == 0
