@@ -305,6 +305,28 @@ def _law_fields(lines: list[str], text: str) -> dict[str, Any]:
     return out
 
 
+_GAZETTE_PUBLISHER = re.compile(r"(?P<org>.{2,30}?)(?:编印|编辑出版|编辑|主办|出版|印发|编)")
+
+
+def _gazette_cover(lines: list[str]) -> dict[str, Any]:
+    """A gazette issue's publisher and date from its cover: ``威海市环翠区人民政府办公室 编印`` and
+    the date line around it (``二〇一二年十二月三十一日``). The signature at the end of an issue and
+    the 施行 dates inside it belong to the documents it carries, not to the issue."""
+    out: dict[str, Any] = {}
+    squashed = [_squash(line) for line in lines]
+    for i, line in enumerate(squashed):
+        m = _GAZETTE_PUBLISHER.fullmatch(line)
+        if m and _ORG_SUFFIX.search(m.group("org")):
+            out["issuer"] = m.group("org")
+            for near in (*squashed[i + 1 : i + 3], *squashed[max(0, i - 2) : i]):
+                iso = parse_date(near) if len(near) <= 16 else ""
+                if iso:
+                    out["publish_date"] = iso
+                    break
+            break
+    return out
+
+
 def _text_fields(extracted: Extracted) -> dict[str, Any]:
     out: dict[str, Any] = {}
     pages = extracted.pages or []
@@ -326,6 +348,7 @@ def _text_fields(extracted: Extracted) -> dict[str, Any]:
     if "公报" in cover and issue and 1900 <= int(issue.group(1)) <= 2100 and int(issue.group(2)) > 0:
         out["gazette_year"], out["gazette_issue"] = int(issue.group(1)), int(issue.group(2))
         out["kind"] = "政府公报"
+        out.update(_gazette_cover(head[:10]))
     if extracted.format == "md" and head[0].startswith("#"):
         out.update(_law_fields(head, text))
     else:
@@ -370,6 +393,8 @@ def _text_fields(extracted: Extracted) -> dict[str, Any]:
             orgs = [re.sub(r"文件$", "", r) for r in red if re.sub(r"文件$", "", r)]
             if orgs:
                 out["issuer"] = "、".join(orgs)
+    if out.get("kind") == "政府公报":
+        return out  # an issue has no 施行 date of its own: those in it are its documents'
     squashed_text = _squash(_light(text[-20000:]))
     m = _EFFECTIVE.search(squashed_text)
     if m and "effective_date" not in out:

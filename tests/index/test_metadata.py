@@ -315,6 +315,18 @@ def test_damaged_spreadsheet_is_ignored_not_fatal(tmp_path: Path, config: Any) -
 # -- the path ---------------------------------------------------------------------------------
 
 
+def test_a_gazette_cover_gives_the_publisher_and_date_not_the_documents_inside(tmp_path: Path, config: Any) -> None:
+    cover = ("威海市环翠区人民政府公报\n2012年第4期\n（总第36期）\n威海市环翠区人民政府办公室 编印\n"
+             "二〇一二年十二月三十一日\n")
+    inside = ("殡葬管理条例\n第一条 为了加强殡葬管理，制定本条例。\n第四十条 本条例自2013年1月1日起施行。\n"
+              "某某市民政局\n2012年11月30日\n")
+    extracted = Extracted(pages=[cover, inside], page_count=2, has_text=True, format="pdf")
+    meta = derive_metadata("政府公报/2012/公报第4期.pdf", tmp_path, extracted, config)
+    assert (meta.kind, meta.gazette_year, meta.gazette_issue) == ("政府公报", 2012, 4)
+    assert (meta.issuer, meta.publish_date) == ("威海市环翠区人民政府办公室", "2012-12-31")
+    assert meta.effective_date == "" and meta.date == "2012-12-31"  # not the 施行 date of a document in it
+
+
 def test_path_gives_kind_gazette_issue_date_and_number(tmp_path: Path, config: Any) -> None:
     gazette = derive_metadata("政府公报/2012年/威海市人民政府公报2012年第3期.pdf", tmp_path, _extracted(""), config)
     assert (gazette.kind, gazette.gazette_year, gazette.gazette_issue) == ("政府公报", 2012, 3)
