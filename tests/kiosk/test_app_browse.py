@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import find_button, library_call, step, tap, wait_for
+from conftest import find_button, library_call, step, tap, texts, wait_for
 
 from index.models import Filters
 
@@ -90,6 +90,9 @@ def test_gazette_shelf_years_issues_contents_open_at_page(app):
     wait_for(lambda: gazette.level == "issue" and len(gazette.options) > 1, what="contents")
     wait_for(lambda: gazette.cover_texture is not None, what="cover")
     step(3)
+    record = library_call(app, lambda lib: lib.document(gazette.doc_id))
+    assert record.meta.issuer and record.meta.date
+    assert f"{record.meta.issuer}  ·  {record.meta.date}" in texts(gazette), "who published the issue, and when"
     item = gazette.options[2]  # second item of the contents
     tap(find_button(gazette, item["text"]))
     viewer = app.sm.get_screen("viewer")

@@ -18,9 +18,10 @@ class GazetteScreen(KScreen):
     year = NumericProperty(0)
     doc_id = StringProperty("")
     issue_title = StringProperty("")
+    issue_meta = StringProperty("")  # who published the issue, and when (as the viewer's side box)
     options = ListProperty()
     cover_texture = ObjectProperty(None, allownone=True)
-    session_properties = ("level", "year", "doc_id", "issue_title", "options", "cover_texture")
+    session_properties = ("level", "year", "doc_id", "issue_title", "issue_meta", "options", "cover_texture")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -82,6 +83,7 @@ class GazetteScreen(KScreen):
             self.back()
             return
         self.issue_title = library_text(record.meta.title)
+        self.issue_meta = library_text("  ·  ".join(p for p in (record.meta.issuer, record.meta.date) if p))
         options = [{"text": self.app.t("gazette_open_issue"), "value": "1", "handler_name": "open_page",
                     "screen_name": "gazette"}]
         for item in record.meta.contents:
