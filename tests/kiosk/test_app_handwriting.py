@@ -114,7 +114,9 @@ def test_candidates_after_every_stroke_then_a_tap_commits_and_searches(app):
 
 def test_a_pause_commits_the_best_character(app):
     search, panel = open_pad(app)
-    panel._commit_trigger.timeout = 0.3
+    # Longer than the gap between two strokes of this test on a loaded machine (a frame can
+    # take 0.3 s there): the pause must come after the last stroke, not between two.
+    panel._commit_trigger.timeout = 2.0
     write(panel.ids.pad, "公")
     wait_for(lambda: search.committed == "公", timeout=15, what="the pause commit")
     assert not panel.ids.pad.strokes
