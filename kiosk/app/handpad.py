@@ -252,6 +252,12 @@ class HandwritingPanel(BoxLayout):
         pad = self.ids.pad
         if not pad.strokes:
             return
+        # Kivy times a trigger from the frame before it was armed: after a slow frame (or strokes
+        # that arrive between frames) it fires early. The pause is from the stroke's end.
+        early = self._commit_trigger.timeout - (time.perf_counter() - self._stroke_end)
+        if early > 0.02:
+            self._commit_trigger()
+            return
         if self._answered != len(pad.strokes):
             self._pending_commit = True  # the answer for the last stroke is on its way
             return

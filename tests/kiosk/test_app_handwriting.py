@@ -122,6 +122,21 @@ def test_a_pause_commits_the_best_character(app):
     assert not panel.ids.pad.strokes
 
 
+def test_the_pause_is_counted_from_the_end_of_the_stroke(app):
+    """Kivy times a trigger from the frame before it was armed; a slow frame made the pause fire
+    early. Asked too soon, the commit waits for the rest of the pause."""
+    import time
+
+    search, panel = open_pad(app)
+    panel._commit_trigger.timeout = 0.6
+    search.committed = ""
+    write(panel.ids.pad, "一")
+    panel.commit_best()  # as an early trigger would
+    assert search.committed == "" and panel.ids.pad.strokes, "not before the pause is over"
+    wait_for(lambda: search.committed != "", timeout=15, what="the pause commit")
+    assert time.perf_counter() - panel._stroke_end >= 0.55
+
+
 def test_backspace_takes_the_last_stroke_then_the_last_character_and_rewrite_clears(app):
     search, panel = open_pad(app)
     pad = panel.ids.pad
@@ -162,7 +177,7 @@ def test_a_strokes_candidates_are_set_before_the_next_frame(app, monkeypatch):
     import kiosk.app.handpad as handpad
 
     monkeypatch.setattr(handpad, "SAME_FRAME_WAIT_S", 5.0)
-    search, panel = open_pad(app)
+    _search, panel = open_pad(app)
     panel._commit_trigger.timeout = 60
     pad = panel.ids.pad
     panel.chars = []
@@ -190,7 +205,7 @@ def test_a_word_is_offered_in_place_of_a_misread_character(app):
     wait_for(lambda: search.committed == wrong, what="the misread character in the box")
     write(pad, "知")
     wait_for(lambda: panel.chars and panel._answered == len(pad.strokes), timeout=15, what="readings of 知")
-    panel.commit_best()
+    tap(find_button(panel.ids.char_bar, panel.chars[0]))  # as the pause would: its best reading
     wait_for(lambda: len(search.committed) == 2 and "通知" in panel.words, timeout=15,
              what="通知 offered after the second character")
     assert search.committed.startswith(wrong)
