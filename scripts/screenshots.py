@@ -177,7 +177,9 @@ def scenario(app, shoot: Callable[[str], None]) -> Iterator[float]:
     for letter in found[0]:
         search.on_key(_key(letter))
         yield 0.05
-    yield from until(lambda: search.candidates)
+    # The candidates and the live results of the letters typed (not of the first ones).
+    yield from until(lambda: search.candidates and searched() and search._search_trigger.is_triggered == 0)
+    yield 0.3
     shoot("search-candidates")
     if search.candidates:
         search.choose_candidate(search.candidates[0])
