@@ -188,10 +188,6 @@ class Catalogue:
             "SELECT source_path FROM documents WHERE source_path >= ? AND source_path < ?",
             (prefix, prefix[:-1] + chr(ord("/") + 1)))]
 
-    def family_of(self, conn: sqlite3.Connection, doc_id: str) -> str | None:
-        row = conn.execute("SELECT family FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        return row[0] if row else None
-
     def in_families(self, conn: sqlite3.Connection, families: Iterable[str]) -> list[DocumentRecord]:
         """Every document of the given families (see ``Library``'s family keys)."""
         keys = sorted(set(families))
@@ -225,10 +221,9 @@ class Catalogue:
         return {r[0] for r in self.conn.execute("SELECT copy_path FROM documents")}
 
     # Writes below run inside ``transaction()``.
-    def put(self, conn: sqlite3.Connection, rec: DocumentRecord, words: Iterable[str], family: str) -> None:
-        old = conn.execute("SELECT state, words FROM documents WHERE id = ?", (rec.id,)).fetchone()
-        if old and old[0] == STATE_PUBLIC:
-            self._vocab_add(conn, json.loads(old[1]), -1)
+    def put(self, conn: sqlite3.Connection, rec: DocumentRecord, words: Iterable[str], family: str) -> str:
+        """Insert or replace ``rec``; returns the family key the row had before ("" if none)."""
+        old = self._forget_words(conn, rec.id)
         conn.execute(
             f"INSERT OR REPLACE INTO documents ({_DOC_COLUMNS}, words, family) VALUES ({','.join('?' * 16)})",
             (rec.id, rec.source_path, rec.checksum, rec.size, rec.mtime, rec.state, rec.format, rec.page_count,
@@ -239,18 +234,26 @@ class Catalogue:
             self._vocab_add(conn, sorted(words), +1)
         conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (rec.id,))
         conn.execute("DELETE FROM rejections WHERE source_path = ?", (rec.source_path,))
+        return old
 
     def set_path(self, conn: sqlite3.Connection, doc_id: str, new_path: str, mtime: float, sync_sig: str) -> None:
         conn.execute("UPDATE documents SET source_path = ?, mtime = ?, sync_sig = ?, updated_at = ? WHERE id = ?",
                      (new_path, mtime, sync_sig, time.time(), doc_id))
         conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (doc_id,))
 
-    def delete(self, conn: sqlite3.Connection, doc_id: str) -> None:
-        old = conn.execute("SELECT state, words FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if old and old[0] == STATE_PUBLIC:
-            self._vocab_add(conn, json.loads(old[1]), -1)
+    def delete(self, conn: sqlite3.Connection, doc_id: str) -> str:
+        """Delete the row; returns its family key ("" if none)."""
+        old = self._forget_words(conn, doc_id)
         conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         conn.execute("INSERT OR IGNORE INTO index_todo VALUES (?)", (doc_id,))
+        return old
+
+    def _forget_words(self, conn: sqlite3.Connection, doc_id: str) -> str:
+        """The row's words leave the vocabulary (when it was public); returns its family key."""
+        old = conn.execute("SELECT state, words, family FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if old and old[0] == STATE_PUBLIC:
+            self._vocab_add(conn, json.loads(old[1]), -1)
+        return (old[2] or "") if old else ""
 
     def _vocab_add(self, conn: sqlite3.Connection, words: Iterable[str], delta: int) -> None:
         from index.vocab import word_pinyin

@@ -381,7 +381,7 @@ class Library:
         leaves the index to a later ``apply_index_todo()`` or ``rebuild_index()`` (bulk loads)."""
         if not self.writable:
             raise LibraryError("library opened read-only")
-        w = LibraryWriter(self, self.catalogue)
+        w = LibraryWriter(self)
         with self.catalogue.transaction() as conn:
             w.conn = conn
             yield w

@@ -26,9 +26,9 @@ if TYPE_CHECKING:
 class LibraryWriter:
     """Catalogue changes of one batch; the index follows when the batch commits."""
 
-    def __init__(self, lib: Library, catalogue: Catalogue) -> None:
+    def __init__(self, lib: Library) -> None:
         self.lib = lib
-        self.cat = catalogue
+        self.cat: Catalogue = lib.catalogue
         self.conn: sqlite3.Connection = None  # type: ignore[assignment]  # set by Library.writer
         self.orphan_candidates: set[str] = set()
         self.touched_families: set[str] = set()  # before and after each change: settle_families
@@ -70,14 +70,11 @@ class LibraryWriter:
         return rec
 
     def _put(self, rec: DocumentRecord) -> None:
-        old_family = self.cat.family_of(self.conn, rec.id)
-        if old_family:
-            self.touched_families.add(old_family)
-        family = family_of(rec.meta)
-        self.touched_families.add(family)
+        family, meta = family_of(rec.meta), rec.meta
+        old_family = self.cat.put(self.conn, rec, document_words(meta.title, meta.issuer, meta.topic, meta.keywords),
+                                  family)
+        self.touched_families.update((old_family, family))
         self.touched_ids.add(rec.id)
-        meta = rec.meta
-        self.cat.put(self.conn, rec, document_words(meta.title, meta.issuer, meta.topic, meta.keywords), family)
 
     def update_meta(self, doc_id: str, meta: DocumentMeta) -> None:
         """New metadata for a known document (a sidecar or spreadsheet changed, a family re-ranked)."""
@@ -102,8 +99,7 @@ class LibraryWriter:
     def remove(self, source_path: str) -> None:
         rec = self.cat.by_path(source_path)
         if rec is not None:
-            self.touched_families.add(self.cat.family_of(self.conn, rec.id) or "")
-            self.cat.delete(self.conn, rec.id)
+            self.touched_families.add(self.cat.delete(self.conn, rec.id))
             self.orphan_candidates.add(rec.copy_path)
             self.cat.prune_texts(self.conn)
         self.cat.clear_rejection(self.conn, source_path)

@@ -10,6 +10,7 @@ pinyin without tones (``xinxigongkai``) and its initials (``xxgk``).
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -88,7 +89,7 @@ class Vocabulary:
 
     def most_common(self, n: int) -> list[str]:
         """The ``n`` words found in the most documents (the candidates a visitor meets most)."""
-        return [e.word for e in sorted(self._entries.values(), key=lambda e: (-e.df, e.word))[:n]]
+        return [e.word for e in heapq.nsmallest(n, self._entries.values(), key=lambda e: (-e.df, e.word))]
 
     def __contains__(self, word: object) -> bool:
         return word in self._entries

@@ -27,7 +27,6 @@ from index.vocab import Vocabulary, word_pinyin
 
 TEXT_CACHE_SIZE = 64
 RESULT_CACHE_SIZE = 256
-WARM_SIZE = 600  # vocabulary words whose first results are computed ahead (Library.warm)
 MAX_HOMOPHONE_CHARS = 30  # longer input is no title with a slip: no homophone search
 
 
@@ -119,7 +118,7 @@ class SearchEngine:
 
     def search(self, query: str, filters: Filters | None = None, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance", with_facets: bool = True, query_cut: bool = False) -> SearchResult:
-        key = (self.generation, query, _filters_key(filters), limit, offset, sort, with_facets)
+        key = self._key(query, filters, limit, offset, sort, with_facets)
         cached = self._results.get(key)
         if cached is not None:
             self._results.move_to_end(key)
@@ -137,17 +136,22 @@ class SearchEngine:
     def warm(self, word: str, filters: Filters | None = None, *, limit: int = 20, sort: str = "relevance",
              with_facets: bool = False) -> bool:
         """Compute ``word``'s first results ahead of a tap on it (``Library.warm``); False when
-        they were there already or the warm store is full (``WARM_SIZE``)."""
-        key = (self.generation, word, _filters_key(filters), limit, 0, sort, with_facets)
-        if key in self._results or key in self._warm or len(self._warm) >= WARM_SIZE:
+        they were there already."""
+        key = self._key(word, filters, limit, 0, sort, with_facets)
+        if key in self._results or key in self._warm:
             return False
         self._warm[key] = self._search(word, filters, limit=limit, offset=0, sort=sort, with_facets=with_facets)
         return True
 
     def is_cached(self, query: str, filters: Filters | None = None, *, limit: int = 20, offset: int = 0,
                   sort: str = "relevance", with_facets: bool = True) -> bool:
-        key = (self.generation, query, _filters_key(filters), limit, offset, sort, with_facets)
+        key = self._key(query, filters, limit, offset, sort, with_facets)
         return key in self._results or key in self._warm
+
+    def _key(self, query: str, filters: Filters | None, limit: int, offset: int, sort: str,
+             with_facets: bool) -> tuple[Any, ...]:
+        """A search's place in the caches; the generation makes every change drop them."""
+        return (self.generation, query, _filters_key(filters), limit, offset, sort, with_facets)
 
     def _search(self, query: str, filters: Filters | None, *, limit: int, offset: int, sort: str,
                 with_facets: bool) -> SearchResult:

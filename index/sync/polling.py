@@ -79,7 +79,7 @@ class ScandirPollingEmitter(EventEmitter):
     # The first full read happens in the caller's thread (as watchdog's PollingEmitter does),
     # so events after schedule() returns are never lost.
     def on_thread_start(self) -> None:
-        self._read_tree(self._root, emit=False)
+        self._read_tree(self._root)
 
     def queue_events(self, timeout: float) -> None:
         if self.stopped_event.wait(timeout):
@@ -103,7 +103,7 @@ class ScandirPollingEmitter(EventEmitter):
         deleted: list[Seen] = []
         order = sorted(self._dirs)
         if not order:  # the share was not there at start: everything on it now is new
-            self._read_tree(self._root, emit=True, created=created)
+            self._read_tree(self._root, created)
             self._emit(created, deleted)
             return
         # Folders read this pass regardless of their mtime: a rotating slice within the budget.
@@ -135,7 +135,9 @@ class ScandirPollingEmitter(EventEmitter):
                 self._read_dir(d, st.st_mtime_ns, created, deleted)
         self._emit(created, deleted)
 
-    def _read_tree(self, top: str, *, emit: bool, created: list[Seen] | None = None) -> None:
+    def _read_tree(self, top: str, created: list[Seen] | None = None) -> None:
+        """Read ``top`` and every folder below it; the files found go to ``created`` (None: the
+        first read, which reports nothing)."""
         stack = [top]
         while stack:
             d = stack.pop()
@@ -183,7 +185,7 @@ class ScandirPollingEmitter(EventEmitter):
         state.files, state.subdirs, state.mtime_ns, state.read_at = files, subdirs, mtime_ns, self._wall()
         if recurse:
             for name in new_subdirs:
-                self._read_tree(os.path.join(d, name), emit=True, created=created)
+                self._read_tree(os.path.join(d, name), created)
 
     def _drop_tree(self, top: str, deleted: list[Seen]) -> None:
         prefix = top + os.sep

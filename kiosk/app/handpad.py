@@ -12,7 +12,6 @@ same box and the same debounced search as typed letters. Layout in ``handpad.kv`
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
@@ -31,15 +30,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.widget import Widget
 
 from kiosk.app import theme
-from kiosk.app.worker import Worker
+from kiosk.app.worker import SAME_FRAME_WAIT_S, Worker
 
 log = logging.getLogger(__name__)
 
 COMMIT_PAUSE_S = 0.8  # the default of app.handwriting_pause_s
-# How long the UI waits, after a stroke, for the recogniser (about 6 ms) so that the stroke and
-# its candidates reach the screen in one frame: with software GL a frame that redraws costs
-# 60-90 ms here, and drawing the stroke first and the candidates in the next took two.
-SAME_FRAME_WAIT_S = 0.03
 INK = theme.rgba("#1a1a1a")
 INK_WIDTH_DP = 5
 
@@ -141,7 +136,6 @@ class HandwritingPanel(BoxLayout):
         self._asked = 0  # strokes asked about
         self._answered = 0  # strokes the shown candidates are for
         self._stroke_end = 0.0
-        self._last_reading: Any = None
         # The characters written by hand one after another into the end of the box, and each
         # one's readings: the words they spell are offered even when one went in misread.
         self._written = ""
@@ -205,33 +199,23 @@ class HandwritingPanel(BoxLayout):
         asked = self._asked
         self._stroke_end = time.perf_counter()
 
-        answered = threading.Event()
-        answer: list[Any] = []
-
         def read(rec: Any) -> Any:
             if lexicon is None:
                 from index.handwriting import Reading
 
-                reading = Reading([c for c, _ in rec.classify(char, 12)], [])
-            else:
-                reading = lexicon.read(rec, char, context, earlier=earlier)
-            answer.append(reading)
-            answered.set()
-            return reading
+                return Reading([c for c, _ in rec.classify(char, 12)], [])
+            return lexicon.read(rec, char, context, earlier=earlier)
 
-        self.worker().submit(read, lambda r: self._got_reading(r, asked), channel="read", on_error=self._failed)
-        if answered.wait(SAME_FRAME_WAIT_S):  # in time for this frame (the clock's call then finds it shown)
-            self._got_reading(answer[0], asked)
+        # The stroke and its candidates in one frame when the recogniser answers in time.
+        self.worker().submit(read, lambda r: self._got_reading(r, asked), channel="read", on_error=self._failed,
+                             wait_s=SAME_FRAME_WAIT_S)
         self._commit_trigger()
 
     def _got_reading(self, reading: Any, asked: int) -> None:
         if asked != len(self.ids.pad.strokes):
             return  # strokes were cleared or added meanwhile
-        if self._answered == asked and self._last_reading is reading:
-            return  # shown already, in the frame of its stroke
         self.chars, self.words = list(reading.candidates), list(reading.words)
         self._ranked, self._spelled = list(reading.ranked), list(reading.spelled)
-        self._last_reading = reading
         self._answered = asked
         self.last_latency_ms = (time.perf_counter() - self._stroke_end) * 1000
         self.unavailable = ""

@@ -22,9 +22,9 @@ from kiosk.app.handpad import HandwritingPanel  # noqa: F401 (used in search.kv)
 from kiosk.app.markup import snippet_markup
 from kiosk.app.screens.base import KScreen
 from kiosk.app.widgets import ChooserView, KeyButton
+from kiosk.app.worker import SAME_FRAME_WAIT_S
 
 PAGE_SIZE = 30
-SAME_FRAME_WAIT_S = 0.03  # how long a search waits for its answer to be drawn in the same frame
 
 FACETS = ("kind", "year", "issuer", "topic", "validity")
 LETTERS = set(string.ascii_lowercase)
