@@ -20,6 +20,7 @@ from index.models import Filters, Hit, SearchResult
 from index.normalize import has_cjk, normalize
 from index.search import _facets as F
 from index.search import _query as S
+from index.search._arrays import PostingArrays, Unsupported
 from index.search._facets import facets_of
 from index.search._ranking import QUESTION_WEIGHTING, RERANK_DEPTH, rank_key, similarity
 from index.search._snippets import hit_from_fields, make_snippet
@@ -42,6 +43,7 @@ class SearchEngine:
         self._catalogue_generation = catalogue.generation()
         self.vocab = Vocabulary(catalogue.vocab_rows())
         self._facet_arrays: F.FacetArrays | None = None
+        self._postings: PostingArrays | None = None
         self._text_cache: OrderedDict[str, list[str]] = OrderedDict()
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         # First results of vocabulary words, computed ahead (``warm``): kept apart from the
@@ -61,6 +63,7 @@ class SearchEngine:
             old, self.searcher = self.searcher, self._ix.searcher()
             old.close()
             self._facet_arrays = None
+            self._postings = None
             changed = True
         generation = self.catalogue.generation()
         if generation != self._catalogue_generation:
@@ -93,8 +96,24 @@ class SearchEngine:
         return hit_from_fields(fields, score, make_snippet(pages, terms))
 
     # -- search -------------------------------------------------------------------------
+    def _arrays(self) -> PostingArrays:
+        if self._postings is None:
+            self._postings = PostingArrays(self.searcher)
+        return self._postings
+
     def _ranked(self, q: Q.Query, flt: Q.Query | None, limit: int, weighting: Any = None) -> Any:
-        """The top ``limit`` of ``q`` within ``flt``; ``len()`` of the answer is exact and free.
+        """The top ``limit`` of ``q`` within ``flt``, with ``len()`` the number of all matches.
+
+        On posting arrays (``_arrays``: the same documents, order and total as Whoosh's
+        matchers, without a Python call per posting); Whoosh for what they do not evaluate.
+        """
+        try:
+            return self._arrays().top(S.restrict(q, flt), limit, weighting)
+        except Unsupported:
+            return self._whoosh_ranked(q, flt, limit, weighting)
+
+    def _whoosh_ranked(self, q: Q.Query, flt: Q.Query | None, limit: int, weighting: Any = None) -> Any:
+        """Whoosh's top ``limit`` of ``q`` within ``flt``; ``len()`` of the answer is exact and free.
 
         No block-max (``usequality=False``): it skipped almost nothing on these queries (each
         word is an OR over fields of ANDs of bigrams) and cost more than it saved; without it
@@ -108,13 +127,21 @@ class SearchEngine:
         self.searcher.search_with_collector(S.restrict(q, flt), collector, context=context)
         return collector.results()
 
+    def docs(self, q: Q.Query) -> list[int]:
+        """Every document number matching ``q``, ascending (unscored)."""
+        try:
+            return self._arrays().docs(q)
+        except Unsupported:
+            return sorted(self.searcher.docs_for_query(q))
+
     def count(self, q: Q.Query, flt: Q.Query | None) -> int:
-        return F.count_and_facets(self.searcher, None, q, flt, with_facets=False)[0]
+        return len(self.docs(S.restrict(q, flt)))
 
     def facet_counts(self, q: Q.Query, flt: Q.Query | None) -> tuple[int, dict[str, dict[str, int]]]:
         if self._facet_arrays is None:
             self._facet_arrays = F.FacetArrays(self.searcher)
-        return F.count_and_facets(self.searcher, self._facet_arrays, q, flt)
+        docnums = self.docs(S.restrict(q, flt))
+        return len(docnums), self._facet_arrays.count(docnums)
 
     def search(self, query: str, filters: Filters | None = None, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance", with_facets: bool = True, query_cut: bool = False) -> SearchResult:
@@ -232,7 +259,7 @@ class SearchEngine:
         q = S.any_words_query(content)
         results = self._ranked(q, flt, max(RERANK_DEPTH, want), weighting=QUESTION_WEIGHTING)
         top = {r.docnum for r in results}
-        complete = {d for d in self.searcher.docs_for_query(S.restrict(S.all_words_query(content), flt)) if d in top}
+        complete = {d for d in self.docs(S.restrict(S.all_words_query(content), flt)) if d in top}
         typed = [w for w in pq.words if w not in S.QUESTION_WORDS]
         if (not complete) if typed == content else not self.count(S.all_words_query(typed), flt):
             # Nothing has every word as typed: a title with a wrong character first (the typo path).

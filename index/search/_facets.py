@@ -1,7 +1,6 @@
 """Facet counts without scoring (private).
 
-The matching documents are listed by an unscored walk of the query (``docs_for_query``), and
-each facet value is read from a per-document array made once per searcher from the
+The engine lists the matching documents unscored (``SearchEngine.docs``), and each facet value is read from a per-document array made once per searcher from the
 sortable columns, instead of Whoosh's grouped search (which scores nothing either, but
 builds a categoriser and a list of documents per value, and went through ``filter=``).
 """
@@ -11,10 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from whoosh import query as Q
-
 from index.models import Hit
-from index.search._query import restrict
 from index.whoosh_index import FACET_FIELDS, DamagedColumn
 
 _EMPTY = (None, "", b"")
@@ -44,15 +40,6 @@ class FacetArrays:
             cleaned = {str(k): n for k, n in counts.items() if k not in _EMPTY}
             out[name] = dict(sorted(cleaned.items(), key=lambda kv: (-kv[1], kv[0])))
         return out
-
-
-def count_and_facets(searcher: Any, arrays: FacetArrays | None, q: Q.Query, flt: Q.Query | None,
-                     with_facets: bool = True) -> tuple[int, dict[str, dict[str, int]]]:
-    """The number of documents matching ``q`` within ``flt``, and (with ``arrays``) the counts per facet value."""
-    docnums = list(searcher.docs_for_query(restrict(q, flt)))
-    if not with_facets or arrays is None:
-        return len(docnums), {}
-    return len(docnums), arrays.count(docnums)
 
 
 def facets_of(hits: list[Hit]) -> dict[str, dict[str, int]]:

@@ -49,10 +49,13 @@ def test_filter_collector_tests_the_whole_bitset_per_match(library, bool_calls) 
     results = s.search(q, filter=flt, limit=10)  # Whoosh's filter= path
     assert len(results) == 300
     assert bool_calls[0] >= 300, "FilterCollector.all_ids tests bool(BitSet) once per match"
-    bool_calls[0] = 0
-    ours = library.engine._ranked(q, flt, 10)  # the filter as Require, counted as it goes
-    assert len(ours) == 300 and bool_calls[0] == 0
-    assert [h.docnum for h in ours] == [h.docnum for h in results]
+    # Ours, both ways: on posting arrays (no matcher at all), and Whoosh's matchers with the
+    # filter as a Require, counted as it goes (the path for queries the arrays do not evaluate).
+    for ranked in (library.engine._ranked, library.engine._whoosh_ranked):
+        bool_calls[0] = 0
+        ours = ranked(q, flt, 10)
+        assert len(ours) == 300 and bool_calls[0] == 0
+        assert [h.docnum for h in ours] == [h.docnum for h in results]
 
 
 def test_require_with_block_quality_raises_in_intersection_matcher(library) -> None:
@@ -60,7 +63,8 @@ def test_require_with_block_quality_raises_in_intersection_matcher(library) -> N
     q = Q.Require(Q.Or([Q.Term("body", "政府"), Q.Term("title", "通知")]), Q.Term("unit", "doc"))
     with pytest.raises(AssertionError):
         s.search(q, limit=5)  # optimize=True by default
-    assert len(library.engine._ranked(q.a, q.b, 5)) == 300  # ours: no block quality with Require
+    assert len(library.engine._whoosh_ranked(q.a, q.b, 5)) == 300  # ours: no block quality with Require
+    assert len(library.engine._ranked(q.a, q.b, 5)) == 300  # and the arrays use no matcher
 
 
 def test_zero_boost_divides_by_zero_in_skip_to_quality(library) -> None:
