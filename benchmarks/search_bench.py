@@ -156,16 +156,19 @@ def visibility(root: Path) -> float:
     run = time.strftime("%H%M%S")
     for n, d in enumerate(docs):
         d["path"] = f"新增/{run}/{n}.txt"  # new paths on every run, also with --reuse
-        d["title"] = f"新增测试文件第{n}号"
+        d["title"] = f"新增测试文件{run}第{n}号"
     with Library.open(root, config) as reader:
-        def count() -> int:  # the full count (the facet pass), not the title-first estimate
-            return reader.search("新增测试文件", with_facets=True).total
+        # Each new title searched for: visible when it comes first. (Not a count of one query:
+        # the new titles join the vocabulary, which changes how that query is read.)
+        def visible() -> bool:
+            return all([h.title for h in reader.search(d["title"], limit=1, with_facets=False).hits] == [d["title"]]
+                       for d in docs)
 
-        before = count()
+        assert not visible()
         with Library.open(root, config, writable=True) as lib:
             t0 = time.perf_counter()
             add_docs(lib, docs)
-        while count() < before + 10:
+        while not visible():
             if time.perf_counter() > t0 + 60:  # never seen: report it rather than hang
                 return float("nan")
             reader.refresh()
