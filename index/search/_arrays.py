@@ -36,7 +36,7 @@ from index.search._query import Or as StepOr
 # Field length bytes to lengths, as Whoosh decodes them for scoring (``doc_field_length``).
 _LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _ONE_BYTE = int(np.flatnonzero(_LENGTHS == 1)[0])  # the byte that decodes to a length of 1
-POSTINGS_CACHE = 4_000_000  # postings kept per searcher (ids and weights: 8 bytes each)
+POSTINGS_CACHE = 4_000_000  # postings kept per searcher (32-bit numbers and weights: about 32 MB)
 
 
 class Unsupported(Exception):
@@ -125,30 +125,11 @@ def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarra
     """A term's document numbers and weights in one segment, deletions included."""
     terms = getattr(reader, "_terms", None)
     m = terms.matcher(fieldname, btext, reader.schema[fieldname].format) if terms is not None else None
-    if isinstance(m, W3LeafMatcher) and hasattr(m, "_read_data"):
-        ids: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
-        while not m._atend and m._blocklength:
-            m._read_data()
-            data = m._data
-            ids.append(np.cumsum(np.asarray(data[0], dtype=np.int64)))
-            w = data[1]
-            count = m._blocklength
-            ids_n = len(ids[-1])
-            if w is None:
-                weights.append(np.ones(ids_n, dtype=np.float64))
-            elif isinstance(w, float):
-                weights.append(np.full(ids_n, w, dtype=np.float64))
-            else:
-                weights.append(np.asarray(w, dtype=np.float64))
-            if ids_n != count:  # not the block layout this module reads: let Whoosh walk it
-                raise Unsupported("postings block")
-            if m._lastblock:
-                break
-            m._goto(m._nextoffset)
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        return np.concatenate(ids), np.concatenate(weights)
+    if isinstance(m, W3LeafMatcher):
+        try:
+            return _read_blocks(m)
+        except (AttributeError, TypeError, IndexError) as exc:  # not the layout of whoosh3 3.54
+            raise Unsupported(f"postings blocks: {exc}") from exc
     # Inlined postings (one document) or another codec: Whoosh's own walk.
     m = reader.postings(fieldname, btext)
     id_list, w_list = [], []
@@ -156,7 +137,41 @@ def _read_postings(reader: Any, fieldname: str, btext: bytes) -> tuple[np.ndarra
         id_list.append(m.id())
         w_list.append(m.weight())
         m.next()
-    return np.array(id_list, dtype=np.int64), np.array(w_list, dtype=np.float64)
+    return _compact(np.array(id_list, dtype=np.int64), np.array(w_list, dtype=np.float64))
+
+
+def _read_blocks(m: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+    """A whoosh3 posting list read block by block: each block's data is one pickle of
+    (delta-coded ids, weights or one weight or None, values)."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    while not m._atend and m._blocklength:
+        m._read_data()
+        data = m._data
+        block = np.cumsum(np.asarray(data[0], dtype=np.int64))
+        if len(block) != m._blocklength:  # not the block layout this module reads: let Whoosh walk it
+            raise Unsupported("postings block")
+        ids.append(block)
+        w = data[1]
+        if w is None:
+            weights.append(np.ones(len(block), dtype=np.float64))
+        elif isinstance(w, float):
+            weights.append(np.full(len(block), w, dtype=np.float64))
+        else:
+            weights.append(np.asarray(w, dtype=np.float64))
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    if not ids:
+        return _compact(np.zeros(0, np.int64), np.zeros(0, np.float64))
+    return _compact(np.concatenate(ids), np.concatenate(weights))
+
+
+def _compact(ids: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Postings as kept: 32-bit numbers, and 32-bit weights when that loses nothing (Whoosh
+    writes weights as 32-bit floats, so it never does on its own indexes)."""
+    narrow = weights.astype(np.float32)
+    return ids.astype(np.int32), narrow if np.array_equal(narrow, weights) else weights
 
 
 class PostingArrays:
@@ -261,11 +276,11 @@ class PostingArrays:
         scorer = w.scorer(leaf.searcher, q.fieldname, btext)
         if isinstance(scorer, BM25FScorer):
             fl = leaf.lengths(q.fieldname)[ids]
-            tf = weights
+            tf = weights.astype(np.float64)
             k1, b = scorer.K1, scorer.B
             s = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / scorer.avgfl)))
         elif isinstance(scorer, WeightScorer):
-            s = weights
+            s = weights.astype(np.float64)
         else:
             raise Unsupported(type(scorer).__name__)
         if q.boost != 1.0:

@@ -148,3 +148,22 @@ def test_the_arrays_follow_a_commit(library) -> None:
     after = lib.search("管理", limit=5, with_facets=False)
     assert after.total == before + 1
     assert "新增管理办法" in [h.title for h in lib.search("新增管理办法", limit=5, with_facets=False).hits]
+
+
+def test_every_kind_of_posting_list_reads_as_whoosh_walks_it(library) -> None:
+    """Blocked lists (many documents) and lists inlined in the term's entry (one document)."""
+    lib, _docs = library
+    kinds: set[str] = set()
+    for leaf, _offset in lib.engine.searcher.leaf_searchers():
+        reader = leaf.reader()
+        for fieldname, btext in [t for t in reader.all_terms() if t[0] in ("body", "title", "kind")][::97]:
+            m = reader.postings(fieldname, btext)
+            walked = []
+            while m.is_active():
+                walked.append((m.id(), m.weight()))
+                m.next()
+            ids, weights = A._read_postings(reader, fieldname, btext)
+            alive = [(int(i), float(w)) for i, w in zip(ids, weights, strict=True) if not reader.is_deleted(int(i))]
+            assert alive == walked, (fieldname, btext)
+            kinds.add("one" if reader.doc_frequency(fieldname, btext) == 1 else "many")
+    assert kinds == {"one", "many"}
