@@ -141,8 +141,18 @@ def read_phase(root: Path) -> dict[str, object]:
         "query_ms_by_kind": {k: {"p50": _pct(v, 50), "p95": _pct(v, 95)} for k, v in timings.items()},
         "query_with_facets_ms": {"p50": _pct(facet_timings, 50), "p95": _pct(facet_timings, 95)},
         "candidates_ms": {"p50": _pct(cands, 50), "max": round(max(cands), 2)},
-        "reader_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "reader_peak_rss_mb": _own_peak_rss_mb(),
     }
+
+
+def _own_peak_rss_mb() -> float:
+    """This process's peak RSS since it started (VmHWM). Not ``ru_maxrss``: Linux carries that
+    across ``exec`` from the parent, so the reader reported the builder's peak (603 MB at 30,000
+    documents, 236 MB measured alone)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def visibility(root: Path) -> float:
