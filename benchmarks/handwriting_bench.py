@@ -7,12 +7,22 @@ hand of ``tests/fixtures/strokes.py`` (one seed per character), it prints one JS
 
 - ``raw``: Zinnia alone, the box as written (what a binding without this module gives);
 - ``centred``: Zinnia on the ink centred in its box (``Recognizer.classify``);
-- ``reranked``: centred, then reranked by the library (``Lexicon.rerank``);
-  each with top-1 / top-10;
+- ``reranked``: centred, then reranked by the library (``Lexicon.rerank``): the pipeline
+  before the stroke templates;
+- ``templates``: the stroke templates alone (``Templates.match``);
+- ``fused``: Zinnia and the templates (``HandRecognizer.classify``);
+- ``fused_reranked``: fused, then reranked by the library: what the kiosk does now;
+  each with top-1 / top-10, for two hands:
+  ``hanzi_writer``: hanzi-writer-data spoiled by ``tests/fixtures/strokes.perturb``: the
+  issue's measure, but the templates are made of these very strokes, so it flatters them;
+  ``kanjivg``: KanjiVG's independent drawing of the same characters (those it has, same
+  code point), spoiled the same way: the fair measure of the templates
+  (``tests/fixtures/kanjivg-slice.json``, or ``--kanjivg WHEEL`` for any characters);
 - ``words_top10``: vocabulary words written character by character whose word is among the
-  first 10 ``words`` of ``Lexicon.read_sequence``;
-- ``classify_ms`` and ``stroke_update_ms`` (median, p95): one classify; one update after a
-  stroke as the pad does it (classify 100-best + rerank + words), over every stroke prefix;
+  first 10 ``words`` of ``Lexicon.read_sequence``, by both hands, with Zinnia alone and fused;
+- ``classify_ms`` (median, p95): one classify by Zinnia, by the templates, fused;
+  ``stroke_update_ms``: one update after a stroke as the pad does it (classify 100-best +
+  rerank + words), over every stroke prefix, with Zinnia alone and fused;
 - ``rss_mb``: resident memory before and after the model is loaded, and peak.
 
 ``--app`` (needs a display, e.g. ``xvfb-run -s "-screen 0 1920x1080x24"``) instead runs the
@@ -65,9 +75,10 @@ def _library(path: str | None, tmp: Path) -> Path:
 
 def run(args: argparse.Namespace) -> dict[str, object]:
     sys.path.insert(0, str(REPO))
-    from index.handwriting import Character, Lexicon, Recognizer
+    from index.handwriting import Character, HandRecognizer, Lexicon, Recognizer, Templates
     from index.library import Library
     from index.models import STATE_PUBLIC
+    from tests.fixtures import kanjivg as KV
     from tests.fixtures import strokes as S
 
     out: dict[str, object] = {"strength": args.strength}
@@ -84,51 +95,79 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     rss0 = _rss_mb()
     t0 = time.perf_counter()
-    rec = Recognizer()
+    zinnia = Recognizer()
     out["model_load_s"] = round(time.perf_counter() - t0, 2)
-    out["rss_mb"] = {"before_model": rss0, "after_model": _rss_mb()}
+    rss1 = _rss_mb()
+    t0 = time.perf_counter()
+    templates = Templates()
+    out["templates_load_s"] = round(time.perf_counter() - t0, 2)
+    out["rss_mb"] = {"before_model": rss0, "after_model": rss1, "after_templates": _rss_mb()}
+    rec = HandRecognizer(zinnia, templates)
 
-    def written(ch: str, seed: int) -> Character:
-        w, h, strokes = S.perturb(S.medians(ch), seed, strength=args.strength)
+    def written(ch: str, seed: int, base: list | None = None) -> Character:
+        w, h, strokes = S.perturb(base or S.medians(ch), seed, strength=args.strength)
         return Character.from_json(S.as_json(w, h, strokes))
 
-    hits = {k: [0, 0] for k in ("raw", "centred", "reranked")}
-    classify_ms: list[float] = []
-    for i, ch in enumerate(chars):
-        c = written(ch, 1000 + i)
-        raw = [x for x, _ in rec.classify(c, 10, centre=False)]
-        t = time.perf_counter()
-        scored = rec.classify(c, 100)
-        classify_ms.append((time.perf_counter() - t) * 1000)
-        centred = [x for x, _ in scored]
-        ranked = [x for x, _ in lexicon.rerank(scored)]
-        for name, got in (("raw", raw), ("centred", centred), ("reranked", ranked)):
-            hits[name][0] += got[:1] == [ch]
-            hits[name][1] += ch in got[:10]
-    n = max(1, len(chars))
-    for name, (t1, t10) in hits.items():
-        out[name] = {"top1": round(t1 / n, 3), "top10": round(t10 / n, 3)}
-    out["classify_ms"] = {"median": round(statistics.median(classify_ms), 2), "p95": _pct(classify_ms, 95)}
+    other = KV.read_archive(Path(args.kanjivg), "".join(chars)) if args.kanjivg else \
+        {ch: KV.strokes(ch) for ch in chars if ch in KV.characters()}
+    names = ("raw", "centred", "reranked", "templates", "fused", "fused_reranked")
+    times: dict[str, list[float]] = {"zinnia": [], "templates": [], "fused": []}
+    for hand, base_of in (("hanzi_writer", S.medians), ("kanjivg", other.get)):
+        hits = {k: [0, 0] for k in names}
+        n = 0
+        for i, ch in enumerate(chars):
+            base = base_of(ch)
+            if not base:
+                continue
+            n += 1
+            c = written(ch, 1000 + i, base)
+            t = time.perf_counter()
+            scored = zinnia.classify(c, 100)
+            times["zinnia"].append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            matched = templates.match(c, 100)
+            times["templates"].append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            fused = rec.classify(c, 100)
+            times["fused"].append((time.perf_counter() - t) * 1000)
+            got = {"raw": zinnia.classify(c, 10, centre=False), "centred": scored,
+                   "reranked": lexicon.rerank(scored), "templates": matched, "fused": fused,
+                   "fused_reranked": lexicon.rerank(fused)}
+            for name in names:
+                top = [x for x, _ in got[name]]
+                hits[name][0] += top[:1] == [ch]
+                hits[name][1] += ch in top[:10]
+        out[hand] = {"characters": n, **{name: {"top1": round(t1 / max(1, n), 3), "top10": round(t10 / max(1, n), 3)}
+                                         for name, (t1, t10) in hits.items()}}
+    out["classify_ms"] = {k: {"median": round(statistics.median(v), 2), "p95": _pct(v, 95)} for k, v in times.items()}
 
     # One update per stroke, as the pad does: every stroke prefix of a few characters.
-    update_ms: list[float] = []
-    for i, ch in enumerate(chars[:40]):
-        full = written(ch, 2000 + i)
-        for k in range(1, len(full.strokes) + 1):
-            part = Character(full.width, full.height, full.strokes[:k])
-            t = time.perf_counter()
-            lexicon.read(rec, part)
-            update_ms.append((time.perf_counter() - t) * 1000)
-    out["stroke_update_ms"] = {"median": round(statistics.median(update_ms), 2), "p95": _pct(update_ms, 95),
-                               "updates": len(update_ms)}
+    readers = {"zinnia": zinnia, "fused": rec}
+    out["stroke_update_ms"] = {}
+    for name, reader in readers.items():
+        update_ms: list[float] = []
+        for i, ch in enumerate(chars[:40]):
+            full = written(ch, 2000 + i)
+            for k in range(1, len(full.strokes) + 1):
+                part = Character(full.width, full.height, full.strokes[:k])
+                t = time.perf_counter()
+                lexicon.read(reader, part)
+                update_ms.append((time.perf_counter() - t) * 1000)
+        out["stroke_update_ms"][name] = {"median": round(statistics.median(update_ms), 2),
+                                         "p95": _pct(update_ms, 95), "updates": len(update_ms)}
 
-    words = [w for w, _ in vocab if 2 <= len(w) <= 4 and all(S.known(c) for c in w)][: args.words]
-    found = 0
-    for k, word in enumerate(words):
-        seq = [written(ch, 3000 + 10 * k + j) for j, ch in enumerate(word)]
-        found += word in lexicon.read_sequence(rec, seq).words[:10]
-    out["words"] = len(words)
-    out["words_top10"] = round(found / max(1, len(words)), 3)
+    # Words written character by character, by both hands (KanjiVG: words all of whose characters it has).
+    out["words_top10"] = {}
+    for hand, base_of in (("hanzi_writer", S.medians), ("kanjivg", other.get)):
+        words = [w for w, _ in vocab if 2 <= len(w) <= 4 and all(S.known(c) and base_of(c) for c in w)][: args.words]
+        row: dict[str, object] = {"words": len(words)}
+        for name, reader in readers.items():
+            found = 0
+            for k, word in enumerate(words):
+                seq = [written(ch, 3000 + 10 * k + j, base_of(ch)) for j, ch in enumerate(word)]
+                found += word in lexicon.read_sequence(reader, seq).words[:10]
+            row[name] = round(found / max(1, len(words)), 3)
+        out["words_top10"][hand] = row
     out["rss_mb"]["peak"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # type: ignore[index]
     rec.close()
     return out
@@ -212,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chars", type=int, default=300, help="most frequent title characters to write (default 300)")
     p.add_argument("--words", type=int, default=100, help="vocabulary words to write (default 100)")
     p.add_argument("--strength", type=float, default=1.0, help="how unsteady the hand is (0 = clean medians)")
+    p.add_argument("--kanjivg", help="the KanjiVG wheel or zip (pip download kanjivg==20260714 --no-deps): "
+                   "KanjiVG's strokes of every character it has, instead of the committed slice")
     p.add_argument("--app", action="store_true", help="time stroke -> candidates drawn in the real app (needs a display)")
     args = p.parse_args(argv)
     print(json.dumps(app_latency(args) if args.app else run(args), ensure_ascii=False, indent=2))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from index.handwriting._zinnia import Character, Recognizer
+from index.handwriting._zinnia import Character
 from index.models import DocumentRecord
 from index.normalize import normalize
 
@@ -31,6 +31,12 @@ class _Records(Protocol):
     def iter_documents(self, state: str | None = None) -> Iterator[DocumentRecord]: ...
     def vocab_rows(self) -> list[tuple[str, int, str, str]]: ...
     def generation(self) -> int: ...
+
+
+class Classifier(Protocol):
+    """A recogniser: ``HandRecognizer`` (Zinnia and templates) or Zinnia's ``Recognizer`` alone."""
+
+    def classify(self, char: Character, nbest: int = 10) -> list[tuple[str, float]]: ...
 
 
 class LibraryLike(Protocol):
@@ -130,7 +136,7 @@ class Lexicon:
         out.sort(key=lambda cs: -cs[1])
         return out
 
-    def read(self, recognizer: Recognizer, char: Character, context: str = "", limit: int = 12,
+    def read(self, recognizer: Classifier, char: Character, context: str = "", limit: int = 12,
              earlier: Sequence[Scored] = ()) -> Reading:
         """Candidates for the character being written after ``context``, and the words they begin.
 
@@ -197,7 +203,7 @@ class Lexicon:
         scored.sort(key=lambda sw: (-sw[0], len(sw[1]), sw[1]))
         return [w for _, w in scored[:limit]]
 
-    def read_sequence(self, recognizer: Recognizer, chars: Sequence[Character], limit: int = 12) -> Reading:
+    def read_sequence(self, recognizer: Classifier, chars: Sequence[Character], limit: int = 12) -> Reading:
         """A sequence written one character after another: the last one's candidates (each earlier
         one accepted as its best reading) and the words the whole sequence spells."""
         positions: list[Scored] = []

@@ -184,16 +184,3 @@ class Recognizer:
                     lib.zinnia_result_destroy(res)
             finally:
                 lib.zinnia_character_destroy(c)
-
-
-_shared: Recognizer | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_recognizer(model: Path | str = DEFAULT_MODEL, library: str = DEFAULT_LIBRARY) -> Recognizer:
-    """The process's one recogniser (the model is read on first use, then kept)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None or _shared.model != Path(model):
-            _shared = Recognizer(model, library)
-        return _shared

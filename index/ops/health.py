@@ -211,9 +211,17 @@ def check_font(config: Config) -> Check:
 # -- handwriting ---------------------------------------------------------------------------
 
 
-def check_handwriting(model: Path | None = None, library: str | None = None) -> Check:
-    """Zinnia (libzinnia0) loads and its Simplified Chinese model opens and knows characters."""
-    from index.handwriting import DEFAULT_LIBRARY, DEFAULT_MODEL, HandwritingUnavailable, Recognizer
+def check_handwriting(model: Path | None = None, library: str | None = None, templates: Path | None = None) -> Check:
+    """Zinnia (libzinnia0) loads, its Simplified Chinese model opens and knows characters, and
+    the stroke templates that ship with the kiosk are readable."""
+    from index.handwriting import (
+        DEFAULT_LIBRARY,
+        DEFAULT_MODEL,
+        HandwritingUnavailable,
+        Recognizer,
+        Templates,
+    )
+    from index.handwriting._templates import DEFAULT_TEMPLATES
 
     model = model or DEFAULT_MODEL
     data: dict[str, Any] = {"model": str(model), "library": library or DEFAULT_LIBRARY}
@@ -228,7 +236,13 @@ def check_handwriting(model: Path | None = None, library: str | None = None) -> 
     data["size"] = size
     if size <= 0:
         return _fail("handwriting", "model_missing", data, model=str(model))
-    return _ok("handwriting", "ok", data, model=str(model), size=size)
+    data["templates"] = str(templates or DEFAULT_TEMPLATES)
+    try:
+        data["template_characters"] = Templates(templates or DEFAULT_TEMPLATES).size
+    except HandwritingUnavailable as exc:
+        data["error"] = exc.detail
+        return _fail("handwriting", "templates_missing", data, path=data["templates"])
+    return _ok("handwriting", "ok", data, model=str(model), size=size, templates=data["template_characters"])
 
 
 # -- share -----------------------------------------------------------------------------

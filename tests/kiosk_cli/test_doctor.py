@@ -291,3 +291,8 @@ def test_handwriting_library_and_model(tmp_path: Path) -> None:
     assert "tegaki-zinnia-simplified-chinese" in health.check_handwriting(model=broken).fix
     no_lib = health.check_handwriting(library="libzinnia-absent.so.7")
     assert not no_lib.ok and no_lib.fix == "apt install libzinnia0" and "libzinnia-absent" in no_lib.message
+    assert good.data["template_characters"] == 6763 and "6763" in good.message
+    damaged = tmp_path / "templates.npz"
+    damaged.write_bytes(b"PK\3\4 half a file")
+    bad_templates = health.check_handwriting(templates=damaged)
+    assert not bad_templates.ok and "scripts/setup.sh" in bad_templates.fix and str(damaged) in bad_templates.message
