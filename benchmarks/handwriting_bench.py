@@ -18,6 +18,8 @@ hand of ``tests/fixtures/strokes.py`` (one seed per character), it prints one JS
   ``kanjivg``: KanjiVG's independent drawing of the same characters (those it has, same
   code point), spoiled the same way: the fair measure of the templates
   (``tests/fixtures/kanjivg-slice.json``, or ``--kanjivg WHEEL`` for any characters);
+  ``kanjivg_swapped``: the same with two neighbouring strokes written in each other's
+  place (a stroke-order slip: what the templates, which follow the standard order, miss);
 - ``words_top10``: vocabulary words written character by character whose word is among the
   first 10 ``words`` of ``Lexicon.read_sequence``, by both hands, with Zinnia alone and fused;
 - ``classify_ms`` (median, p95): one classify by Zinnia, by the templates, fused;
@@ -27,7 +29,8 @@ hand of ``tests/fixtures/strokes.py`` (one seed per character), it prints one JS
 
 ``--app`` (needs a display, e.g. ``xvfb-run -s "-screen 0 1920x1080x24"``) instead runs the
 real app in this process on the library, writes characters on the pad with Kivy touches and
-prints ``stroke_to_drawn_ms``: a finger lifted -> the new candidates on the next drawn frame.
+prints ``stroke_to_drawn_ms``: a finger lifted -> the new candidates on the next drawn frame
+(``--zinnia-only``: the same without the stroke templates, for the side by side).
 
 Without ``--library`` it builds the demo library (assets/demo/share) in a temporary folder.
 Needs ../shared/corpus/handwriting. Not a test: it never fails on a slow machine.
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import statistics
 import sys
@@ -110,9 +114,19 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 
     other = KV.read_archive(Path(args.kanjivg), "".join(chars)) if args.kanjivg else \
         {ch: KV.strokes(ch) for ch in chars if ch in KV.characters()}
+
+    def swapped(ch: str) -> list | None:
+        """KanjiVG's strokes with two neighbours written in each other's place (seeded by the character)."""
+        strokes = [list(st) for st in other.get(ch) or []]
+        if len(strokes) < 2:
+            return None
+        j = random.Random(ord(ch)).randrange(len(strokes) - 1)
+        strokes[j], strokes[j + 1] = strokes[j + 1], strokes[j]
+        return strokes
+
     names = ("raw", "centred", "reranked", "templates", "fused", "fused_reranked")
     times: dict[str, list[float]] = {"zinnia": [], "templates": [], "fused": []}
-    for hand, base_of in (("hanzi_writer", S.medians), ("kanjivg", other.get)):
+    for hand, base_of in (("hanzi_writer", S.medians), ("kanjivg", other.get), ("kanjivg_swapped", swapped)):
         hits = {k: [0, 0] for k in names}
         n = 0
         for i, ch in enumerate(chars):
@@ -193,6 +207,11 @@ def app_latency(args: argparse.Namespace) -> dict[str, object]:
     from kiosk.app.main import KioskApp
     from tests.fixtures import strokes as S
 
+    if args.zinnia_only:  # the pad as it was before the stroke templates, for the side by side
+        from index.handwriting import HandRecognizer, Recognizer, _templates
+
+        _templates._shared = HandRecognizer(Recognizer(), None)
+
     def until(cond, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
         end = time.monotonic() + timeout
         while not cond():
@@ -221,7 +240,7 @@ def app_latency(args: argparse.Namespace) -> dict[str, object]:
             EventLoop.idle()
             frames.append((time.perf_counter() - t0) * 1000)
         samples: list[float] = []
-        for ch in "公开政府信息通知办法养":
+        for ch in "公开政府信息通知办法养" * args.rounds:
             side = min(pad.width, pad.height) * 0.8
             k = side / S.BOX
             ox, oy = pad.x + (pad.width - side) / 2, pad.top - (pad.height - side) / 2
@@ -240,7 +259,8 @@ def app_latency(args: argparse.Namespace) -> dict[str, object]:
             panel.rewrite()
             EventLoop.idle()
         app.stop()
-    return {"strokes": len(samples), "stroke_to_drawn_ms": {"median": round(statistics.median(samples), 1),
+    return {"recogniser": "zinnia" if args.zinnia_only else "zinnia+templates",
+            "strokes": len(samples), "stroke_to_drawn_ms": {"median": round(statistics.median(samples), 1),
                                                           "p95": _pct(samples, 95)},
             "idle_frame_ms": {"median": round(statistics.median(frames), 1), "p95": _pct(frames, 95)}}
 
@@ -253,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--strength", type=float, default=1.0, help="how unsteady the hand is (0 = clean medians)")
     p.add_argument("--kanjivg", help="the KanjiVG wheel or zip (pip download kanjivg==20260714 --no-deps): "
                    "KanjiVG's strokes of every character it has, instead of the committed slice")
+    p.add_argument("--zinnia-only", action="store_true", help="with --app: Zinnia without the stroke templates")
+    p.add_argument("--rounds", type=int, default=3, help="with --app: times the 11 characters are written")
     p.add_argument("--app", action="store_true", help="time stroke -> candidates drawn in the real app (needs a display)")
     args = p.parse_args(argv)
     print(json.dumps(app_latency(args) if args.app else run(args), ensure_ascii=False, indent=2))
