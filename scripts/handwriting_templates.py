@@ -20,25 +20,16 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from index.handwriting._templates import resample  # noqa: E402  (the same resampling as the matcher's)
+
 OUT = REPO / "index" / "handwriting" / "data"
 DEFAULT_TARBALL = REPO.parent / "shared" / "corpus" / "handwriting" / "hanzi-writer-data-2.0.1.tgz"
-POINTS = 10
-
-
 def _gb2312(ch: str) -> bool:
     try:
         return len(ch.encode("gb2312")) == 2 and "\u4e00" <= ch <= "\u9fff"
     except UnicodeEncodeError:
         return False
-
-
-def resample(stroke: list[tuple[float, float]], k: int = POINTS) -> np.ndarray:
-    a = np.asarray(stroke, dtype=float)
-    d = np.r_[0.0, np.cumsum(np.hypot(*np.diff(a, axis=0).T))] if len(a) > 1 else np.zeros(1)
-    if d[-1] == 0:
-        return np.repeat(a[:1], k, axis=0)
-    t = np.linspace(0.0, d[-1], k)
-    return np.c_[np.interp(t, d, a[:, 0]), np.interp(t, d, a[:, 1])]
 
 
 def main(argv: list[str]) -> int:
