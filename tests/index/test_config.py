@@ -21,7 +21,7 @@ def test_defaults_and_tables():
 
 
 def test_unknown_key_names_the_nearest():
-    with pytest.raises(ConfigError, match="sync.poll_interval_s"):
+    with pytest.raises(ConfigError, match=r"sync\.poll_interval_s"):
         parse_config("[sync]\npoll_intervl_s = 3\n")
     with pytest.raises(ConfigError, match="unknown setting 'colour'"):
         parse_config("colour = 1\n")
