@@ -282,9 +282,10 @@ class SearchScreen(KScreen):
         self._search_trigger.timeout = debounce
         self._search_trigger()
 
-    def field_markup(self, committed: str, letters: str) -> str:
+    def field_markup(self, committed: str, letters: str, mode: str = "pinyin") -> str:
         if not committed and not letters:
-            return f"[color=#4a4f57]{escape_markup(self.app.t('search_hint'))}[/color]"
+            hint = self.app.t("search_hint_hand" if mode == "hand" else "search_hint")
+            return f"[color=#4a4f57]{escape_markup(hint)}[/color]"
         return escape_markup(committed) + (f"[u]{escape_markup(letters)}[/u]" if letters else "") + "[color=#1f4e8c]|[/color]"
 
     # -- handwriting (kiosk/app/handpad.py) -------------------------------------------------
