@@ -88,5 +88,7 @@ def configure_kivy(config: Mapping[str, Any]) -> tuple[int, int]:
     KivyConfig.set("kivy", "keyboard_mode", "system")  # the app draws its own keyboard
     # One finger is enough for everything; no red multitouch dots from a mouse.
     KivyConfig.set("input", "mouse", "mouse,disable_multitouch")
+    # Kivy asks for 2 samples by default; see app.multisamples for why the app does not.
+    KivyConfig.set("graphics", "multisamples", str(int(config["app.multisamples"])))
     log.info("window %dx%d fullscreen=%s", width, height, fullscreen)
     return width, height
