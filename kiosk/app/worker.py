@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # How long a touch waits on the UI thread for an answer that is nearly there (a cached search,
 # a handwriting reading of ~17 ms: Zinnia and the stroke templates), so that it is drawn in the touch's own frame: with software
-# GL a frame that redraws costs 60-90 ms here (``submit(wait_s=)``).
+# GL a frame that redraws costs 35-45 ms here (it was 80-100 with multisampling) (``submit(wait_s=)``).
 SAME_FRAME_WAIT_S = 0.03
 
 
@@ -86,7 +86,7 @@ class Worker:
 
         ``wait_s``: called on the UI thread, wait that long for the answer and deliver it at once
         when it came in time, so that it is drawn in the frame of the touch that asked (a frame
-        that redraws costs 60-90 ms with software GL); a later answer is delivered as usual."""
+        that redraws costs 35-45 ms with software GL); a later answer is delivered as usual."""
         generation = 0
         if channel is not None:
             with self._lock:
