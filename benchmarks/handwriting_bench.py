@@ -61,6 +61,11 @@ def _pct(values: list[float], p: float) -> float:
     return round(values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))], 2)
 
 
+def _fig(values: list[float], digits: int = 2) -> dict[str, float]:
+    """Median and p95 of timings in ms."""
+    return {"median": round(statistics.median(values), digits), "p95": _pct(values, 95)}
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -157,7 +162,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 hits[name][1] += ch in top[:10]
         out[hand] = {"characters": n, **{name: {"top1": round(t1 / max(1, n), 3), "top10": round(t10 / max(1, n), 3)}
                                          for name, (t1, t10) in hits.items()}}
-    out["classify_ms"] = {k: {"median": round(statistics.median(v), 2), "p95": _pct(v, 95)} for k, v in times.items()}
+    out["classify_ms"] = {k: _fig(v) for k, v in times.items()}
 
     # One update per stroke, as the pad does: every stroke prefix of a few characters.
     readers = {"zinnia": zinnia, "fused": rec}
@@ -171,8 +176,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 t = time.perf_counter()
                 lexicon.read(reader, part)
                 update_ms.append((time.perf_counter() - t) * 1000)
-        out["stroke_update_ms"][name] = {"median": round(statistics.median(update_ms), 2),
-                                         "p95": _pct(update_ms, 95), "updates": len(update_ms)}
+        out["stroke_update_ms"][name] = {**_fig(update_ms), "updates": len(update_ms)}
 
     # Words written character by character, by both hands (KanjiVG: words all of whose characters it has).
     out["words_top10"] = {}
@@ -270,12 +274,9 @@ def app_latency(args: argparse.Namespace) -> dict[str, object]:
             panel.rewrite()
             EventLoop.idle()
         app.stop()
-    def fig(values: list[float]) -> dict[str, float]:
-        return {"median": round(statistics.median(values), 1), "p95": _pct(values, 95)}
-
     return {"recogniser": "zinnia" if args.zinnia_only else "zinnia+templates", "strokes": len(samples),
-            "stroke_to_drawn_ms": fig(samples), "stroke_handled_ms": fig(handled), "frame_drawn_ms": fig(drawn),
-            "redraw_unchanged_ms": fig(redraws)}
+            "stroke_to_drawn_ms": _fig(samples, 1), "stroke_handled_ms": _fig(handled, 1),
+            "frame_drawn_ms": _fig(drawn, 1), "redraw_unchanged_ms": _fig(redraws, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,8 @@ from index.handwriting._templates import resample  # noqa: E402  (the same resam
 
 OUT = REPO / "index" / "handwriting" / "data"
 DEFAULT_TARBALL = REPO.parent / "shared" / "corpus" / "handwriting" / "hanzi-writer-data-2.0.1.tgz"
+
+
 def _gb2312(ch: str) -> bool:
     try:
         return len(ch.encode("gb2312")) == 2 and "\u4e00" <= ch <= "\u9fff"

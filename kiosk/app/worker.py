@@ -23,8 +23,9 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 # How long a touch waits on the UI thread for an answer that is nearly there (a cached search,
-# a handwriting reading of ~10 ms: Zinnia and the stroke templates), so that it is drawn in the touch's own frame: with software
-# GL a frame that redraws costs 35-45 ms here (it was 80-100 with multisampling) (``submit(wait_s=)``).
+# a handwriting reading of ~10 ms: Zinnia and the stroke templates), so that it is drawn in the
+# touch's own frame: with software GL a frame that redraws costs 35-45 ms here, 80-100 ms with
+# multisampling (``submit(wait_s=)``).
 SAME_FRAME_WAIT_S = 0.03
 
 

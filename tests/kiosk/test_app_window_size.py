@@ -34,7 +34,7 @@ def test_windowed_app_on_a_portrait_display_is_portrait():
 def test_the_window_has_the_multisampling_the_setting_asks(samples):
     """app.multisamples reaches the GL context: off by default (with software GL, Kivy's own
     default of 2 samples, which llvmpipe makes 4, cost half of every frame), on when asked."""
-    code = ("import sys; from index.config import load_config; from kiosk.app.env import configure_kivy, prepare_environment;"
+    code = ("from index.config import load_config; from kiosk.app.env import configure_kivy, prepare_environment;"
             "prepare_environment(quiet=True);"
             f"configure_kivy(load_config(None, {{'app.multisamples': {samples}, 'app.width': 320, 'app.height': 240,"
             " 'app.fullscreen': False}));"

@@ -282,7 +282,7 @@ class SearchScreen(KScreen):
         self._search_trigger.timeout = debounce
         self._search_trigger()
 
-    def field_markup(self, committed: str, letters: str, mode: str = "pinyin") -> str:
+    def field_markup(self, committed: str, letters: str, mode: str) -> str:
         if not committed and not letters:
             hint = self.app.t("search_hint_hand" if mode == "hand" else "search_hint")
             return f"[color=#4a4f57]{escape_markup(hint)}[/color]"
